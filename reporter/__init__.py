@@ -1,0 +1,5 @@
+"""reporter: organization-wide AWS Lambda governance audit."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
