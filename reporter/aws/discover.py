@@ -1,0 +1,203 @@
+"""Discovery: who we are, which accounts (with OU paths and tags) and which regions to crawl."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import botocore.exceptions
+
+from reporter.aws.session import HOME_REGIONS, AwsAccess, partition_of_region
+from reporter.errors import UserError
+from reporter.settings import Settings
+
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+REGION_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+ENABLED_OPT_IN = frozenset({"opt-in-not-required", "opted-in"})
+CRAWLED_STATUSES = frozenset({"ACTIVE"})
+
+
+@dataclass(frozen=True)
+class Account:
+    account_id: str
+    name: str
+    email: str
+    status: str
+    ou_path: str
+    ou_id: str
+    joined: Any
+    tags: dict[str, str]
+    is_management: bool
+
+    @property
+    def crawlable(self) -> bool:
+        return self.status in CRAWLED_STATUSES
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "account_id": self.account_id,
+            "name": self.name,
+            "email": self.email,
+            "status": self.status,
+            "ou_path": self.ou_path,
+            "ou_id": self.ou_id,
+            "joined": self.joined,
+            "tags": self.tags,
+            "is_management": self.is_management,
+        }
+
+
+@dataclass(frozen=True)
+class Targets:
+    caller_arn: str
+    caller_account: str
+    partition: str
+    organization_id: str
+    management_account_id: str
+    accounts: tuple[Account, ...]
+    regions: tuple[str, ...]
+
+
+def validate_filters(settings: Settings) -> None:
+    """Reject malformed filters before any AWS call."""
+    for acct in settings.accounts:
+        if not ACCOUNT_ID.match(acct):
+            raise UserError(f"--accounts: '{acct}' is not a 12-digit AWS account id")
+    for region in settings.regions:
+        if not REGION_NAME.match(region):
+            raise UserError(f"--regions: '{region}' is not a region name (like eu-west-1)")
+    if settings.workers < 1 or settings.workers > 512:
+        raise UserError("--workers must be between 1 and 512")
+
+
+def discover(access: AwsAccess, settings: Settings) -> Targets:
+    validate_filters(settings)
+    region_hint = settings.regions[0] if settings.regions else access.session.region_name or "us-east-1"
+    partition = partition_of_region(region_hint)
+    home = HOME_REGIONS[partition]
+    try:
+        identity = access.client("sts", home).get_caller_identity()
+    except botocore.exceptions.NoCredentialsError:
+        raise UserError(
+            "no AWS credentials found (set a profile, SSO login, or environment credentials)"
+        ) from None
+    except botocore.exceptions.ClientError as exc:
+        raise UserError(f"cannot identify the caller: {exc}") from None
+    caller_arn = str(identity["Arn"])
+    partition = caller_arn.split(":")[1]
+    caller_account = str(identity["Account"])
+    home = HOME_REGIONS.get(partition, home)
+
+    org = access.client("organizations", home)
+    try:
+        described = org.describe_organization()["Organization"]
+    except botocore.exceptions.ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if settings.org or settings.ous:
+            raise UserError(f"--org needs AWS Organizations access from the caller: {code}") from None
+        described = None
+    if described is None:
+        accounts: tuple[Account, ...] = (
+            Account(caller_account, caller_account, "", "ACTIVE", "", "", None, {}, True),
+        )
+        org_id, mgmt = "", caller_account
+    else:
+        org_id, mgmt = str(described["Id"]), str(described["MasterAccountId"])
+        accounts = tuple(_org_accounts(org, mgmt))
+    accounts = _filter_accounts(accounts, settings, caller_account)
+    regions = _regions(access, settings, home, partition)
+    return Targets(caller_arn, caller_account, partition, org_id, mgmt, accounts, regions)
+
+
+def _org_accounts(org: Any, management_id: str) -> Iterable[Account]:
+    names: dict[str, str] = {}
+    paths: dict[str, tuple[str, str]] = {}
+    for root in org.get_paginator("list_roots").paginate().build_full_result()["Roots"]:
+        names[root["Id"]] = root.get("Name") or "Root"
+
+    def ou_name(ou_id: str) -> str:
+        if ou_id not in names:
+            names[ou_id] = org.describe_organizational_unit(OrganizationalUnitId=ou_id)["OrganizationalUnit"][
+                "Name"
+            ]
+        return names[ou_id]
+
+    def path_of(child_id: str) -> tuple[str, str]:
+        parents = org.list_parents(ChildId=child_id)["Parents"]
+        if not parents:
+            return "", ""
+        parent = parents[0]
+        pid = str(parent["Id"])
+        if pid in paths:
+            return paths[pid][0], pid
+        if parent["Type"] == "ROOT":
+            result = ou_name(pid)
+        else:
+            above, _ = path_of(pid)
+            result = f"{above}/{ou_name(pid)}" if above else ou_name(pid)
+        paths[pid] = (result, pid)
+        return result, pid
+
+    listed = org.get_paginator("list_accounts").paginate().build_full_result()["Accounts"]
+    for item in sorted(listed, key=lambda a: a["Id"]):
+        account_id = str(item["Id"])
+        ou_path, ou_id = path_of(account_id)
+        tags_pages = org.get_paginator("list_tags_for_resource").paginate(ResourceId=account_id)
+        tags = {t["Key"]: t["Value"] for t in tags_pages.build_full_result().get("Tags", [])}
+        yield Account(
+            account_id=account_id,
+            name=str(item.get("Name", "")),
+            email=str(item.get("Email", "")),
+            status=str(item.get("Status", "ACTIVE")),
+            ou_path=ou_path,
+            ou_id=ou_id,
+            joined=item.get("JoinedTimestamp"),
+            tags=tags,
+            is_management=account_id == management_id,
+        )
+
+
+def _filter_accounts(accounts: tuple[Account, ...], settings: Settings, caller: str) -> tuple[Account, ...]:
+    selected = list(accounts)
+    if settings.accounts:
+        known = {a.account_id for a in accounts}
+        unknown = sorted(set(settings.accounts) - known)
+        if unknown:
+            raise UserError(f"--accounts: not in the organization: {', '.join(unknown)}")
+        selected = [a for a in selected if a.account_id in settings.accounts]
+    if settings.ous:
+
+        def in_ou(a: Account) -> bool:
+            return any(
+                a.ou_id == ou or a.ou_path == ou or a.ou_path.startswith(ou.rstrip("/") + "/")
+                for ou in settings.ous
+            )
+
+        selected = [a for a in selected if in_ou(a)]
+        if not selected:
+            raise UserError(f"--ou: no account under {', '.join(settings.ous)}")
+    return tuple(selected)
+
+
+def _regions(access: AwsAccess, settings: Settings, home: str, partition: str) -> tuple[str, ...]:
+    try:
+        answer = access.client("ec2", home).describe_regions(AllRegions=True)["Regions"]
+    except botocore.exceptions.ClientError as exc:
+        raise UserError(f"cannot list regions: {exc}") from None
+    enabled = sorted(
+        str(r["RegionName"])
+        for r in answer
+        if r.get("OptInStatus", "opt-in-not-required") in ENABLED_OPT_IN
+        and partition_of_region(str(r["RegionName"])) == partition
+    )
+    if not settings.regions:
+        return tuple(enabled)
+    known_all = {str(r["RegionName"]) for r in answer}
+    for region in settings.regions:
+        if region not in known_all:
+            raise UserError(f"--regions: unknown region '{region}'")
+        if region not in enabled:
+            raise UserError(f"--regions: region '{region}' is not enabled for this {partition} caller")
+    return tuple(sorted(set(settings.regions)))

@@ -1,0 +1,191 @@
+"""Starting session, assumed-role credentials and guarded clients.
+
+One boto3 Session is shared by the whole run; clients are made per unit with explicit
+credentials (creating a Session per client costs ~30× more). Assumed-role credentials are
+botocore ``RefreshableCredentials``, so a long crawl refreshes them instead of dying on expiry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import botocore.config
+import botocore.credentials
+import botocore.exceptions
+
+from reporter.aws.guard import CallMonitor
+from reporter.errors import UserError
+
+SESSION_NAME = "reporter-audit"
+
+HOME_REGIONS: dict[str, str] = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
+"""Where each partition's global services (IAM, Organizations, STS) are called."""
+
+
+def partition_of_region(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def client_config(workers: int, *, retries: int = 8) -> botocore.config.Config:
+    """Adaptive, jittered retries; bounded timeouts so a hung call ends as an error, not a hang."""
+    return botocore.config.Config(
+        retries={"mode": "adaptive", "total_max_attempts": retries},
+        connect_timeout=10,
+        read_timeout=60,
+        max_pool_connections=max(10, workers),
+        user_agent_extra="reporter-lambda-governance",
+    )
+
+
+@dataclass(frozen=True)
+class Frozen:
+    access_key: str
+    secret_key: str
+    token: str | None
+
+
+class AccountCredentials:
+    """Credentials for one account: the starting identity's, or a refreshable assumed role."""
+
+    def __init__(
+        self,
+        account_id: str,
+        source: botocore.credentials.Credentials,
+        renew: Callable[[], botocore.credentials.Credentials] | None = None,
+    ) -> None:
+        self.account_id = account_id
+        self._source = source
+        self._renew = renew
+        self._lock = threading.Lock()
+
+    def frozen(self) -> Frozen:
+        with self._lock:
+            f = self._source.get_frozen_credentials()
+        return Frozen(f.access_key, f.secret_key, f.token)
+
+    def force_refresh(self) -> None:
+        """After an ExpiredToken answer: fetch new credentials before the next call."""
+        if self._renew is not None:
+            fresh = self._renew()
+            with self._lock:
+                self._source = fresh
+
+
+@dataclass
+class AwsAccess:
+    """The run's door to AWS: shared session, guard, endpoint, client settings."""
+
+    session: boto3.Session
+    monitor: CallMonitor
+    config: botocore.config.Config
+    endpoint_url: str | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        profile: str | None,
+        endpoint_url: str | None,
+        workers: int,
+        monitor: CallMonitor | None = None,
+    ) -> AwsAccess:
+        try:
+            session = boto3.Session(profile_name=profile)
+        except botocore.exceptions.ProfileNotFound:
+            raise UserError(f"AWS profile '{profile}' not found") from None
+        return cls(
+            session=session,
+            monitor=monitor or CallMonitor(),
+            config=client_config(workers),
+            endpoint_url=endpoint_url,
+        )
+
+    @classmethod
+    def from_session(
+        cls,
+        session: boto3.Session,
+        *,
+        endpoint_url: str | None,
+        workers: int,
+        monitor: CallMonitor | None = None,
+    ) -> AwsAccess:
+        return cls(
+            session=session,
+            monitor=monitor or CallMonitor(),
+            config=client_config(workers),
+            endpoint_url=endpoint_url,
+        )
+
+    def client(
+        self,
+        service: str,
+        region: str,
+        creds: AccountCredentials | None = None,
+        *,
+        on_call: Callable[[], None] | None = None,
+    ) -> Any:
+        """A guarded client; ``on_call`` is invoked once per attempted operation (unit accounting)."""
+        kwargs: dict[str, Any] = {"region_name": region, "config": self.config}
+        if self.endpoint_url:
+            kwargs["endpoint_url"] = self.endpoint_url
+        if creds is not None:
+            f = creds.frozen()
+            kwargs.update(
+                aws_access_key_id=f.access_key, aws_secret_access_key=f.secret_key, aws_session_token=f.token
+            )
+        # boto3 Sessions are not thread-safe while they build clients.
+        with self._lock:
+            client = self.session.client(service, **kwargs)
+        self.monitor.register(client)
+        if on_call is not None:
+            client.meta.events.register("before-call.*.*", lambda **_: on_call())
+        return client
+
+    def starting_credentials(self, account_id: str) -> AccountCredentials:
+        creds = self.session.get_credentials()
+        if creds is None:
+            raise UserError("no AWS credentials found (set a profile, SSO login, or environment credentials)")
+        return AccountCredentials(account_id, creds)
+
+    def assume(
+        self, account_id: str, *, role_name: str, external_id: str | None, partition: str
+    ) -> AccountCredentials:
+        """Refreshable credentials for ``role_name`` in ``account_id``; raises ClientError on denial."""
+        role_arn = f"arn:{partition}:iam::{account_id}:role/{role_name}"
+        sts = self.client("sts", HOME_REGIONS.get(partition, "us-east-1"))
+
+        def fetch() -> dict[str, str]:
+            params: dict[str, Any] = {
+                "RoleArn": role_arn,
+                "RoleSessionName": SESSION_NAME,
+                "DurationSeconds": 3600,
+            }
+            if external_id:
+                params["ExternalId"] = external_id
+            c = sts.assume_role(**params)["Credentials"]
+            expiry = c["Expiration"]
+            if isinstance(expiry, dt.datetime):
+                expiry = expiry.astimezone(dt.UTC).isoformat()
+            return {
+                "access_key": c["AccessKeyId"],
+                "secret_key": c["SecretAccessKey"],
+                "token": c["SessionToken"],
+                "expiry_time": str(expiry),
+            }
+
+        def refreshable() -> botocore.credentials.Credentials:
+            return botocore.credentials.RefreshableCredentials.create_from_metadata(
+                metadata=fetch(), refresh_using=fetch, method="sts-assume-role"
+            )
+
+        return AccountCredentials(account_id, refreshable(), renew=refreshable)

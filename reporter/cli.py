@@ -1,0 +1,167 @@
+"""Command line: argument parsing, exit codes, progress display. No business logic here."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from reporter import __version__
+from reporter.errors import ReporterError, UserError
+from reporter.settings import SEVERITIES, Settings, load_config
+
+FORMATS = ("xlsx", "pdf", "json", "csv")
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_NOTHING_COLLECTED = 0, 1, 2, 3
+
+log = logging.getLogger("reporter")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but bad arguments are one line and exit code 2 (as argparse), without the usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UserError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="reporter",
+        description="Audit AWS Lambda governance across an AWS Organization; write Excel, PDF, JSON reports.",
+    )
+    target = p.add_argument_group("what to read")
+    target.add_argument("--org", action="store_true", help="every active account of the organization")
+    target.add_argument("--accounts", help="comma-separated account ids (a subset of the organization)")
+    target.add_argument("--ou", help="comma-separated OU ids or OU paths (e.g. Root/Workloads/Prod)")
+    target.add_argument("--regions", help="comma-separated regions (default: every enabled region)")
+    target.add_argument("--demo", action="store_true", help="crawl the embedded demo organization (offline)")
+    target.add_argument(
+        "--demo-months",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --demo: N monthly runs of an evolving organization, oldest first",
+    )
+    target.add_argument(
+        "--from-snapshot",
+        type=Path,
+        metavar="DIR",
+        help="re-judge and re-render an evidence snapshot without AWS access",
+    )
+    access = p.add_argument_group("access")
+    access.add_argument(
+        "--role-name", default=None, help="role assumed in each account (OrganizationAccountAccessRole)"
+    )
+    access.add_argument("--external-id", default=None)
+    access.add_argument("--profile", default=None, help="AWS profile of the starting identity")
+    access.add_argument("--workers", type=int, default=None, help="parallel units of work (16)")
+    out = p.add_argument_group("output")
+    out.add_argument("--out", type=Path, default=Path("reports"), help="output directory (./reports)")
+    out.add_argument("--format", default=",".join(FORMATS), help="comma-separated: " + ",".join(FORMATS))
+    out.add_argument("--waivers", type=Path, help="waivers YAML file")
+    out.add_argument("--config", type=Path, help="TOML file with [thresholds], [weights] and crawl settings")
+    out.add_argument(
+        "--fail-on", choices=SEVERITIES, help="exit 1 when an open finding at or above this exists"
+    )
+    out.add_argument("--history", type=Path, help="history root (default: the parent folder of --out)")
+    out.add_argument(
+        "--compare", type=Path, help="compare with this earlier run folder instead of the previous"
+    )
+    out.add_argument("--keep", type=int, help="keep only the newest N runs in the history root")
+    info = p.add_argument_group("information")
+    info.add_argument("--list-rules", action="store_true", help="print the rule catalog and exit")
+    info.add_argument(
+        "--print-policy",
+        action="store_true",
+        help="print the least-privilege IAM policy the audit role needs and exit",
+    )
+    info.add_argument("--version", action="version", version=f"reporter {__version__}")
+    info.add_argument("-v", "--verbose", action="store_true", help="log every unit")
+    return p
+
+
+def _csv(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    base = Settings()
+    if args.config is not None:
+        base = load_config(args.config, base)
+    modes = [bool(args.org or args.accounts or args.ou), bool(args.demo), args.from_snapshot is not None]
+    if sum(modes) > 1:
+        raise UserError("choose one of --org/--accounts/--ou, --demo or --from-snapshot")
+    if sum(modes) == 0:
+        raise UserError("nothing to do: give --org, --accounts, --ou, --demo or --from-snapshot (see --help)")
+    formats = _csv(args.format)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise UserError(
+            f"--format: unknown format(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}"
+        )
+    if args.demo_months < 1 or args.demo_months > 24:
+        raise UserError("--demo-months must be between 1 and 24")
+    if args.demo_months > 1 and not args.demo:
+        raise UserError("--demo-months goes with --demo")
+    if args.keep is not None and args.keep < 1:
+        raise UserError("--keep must be at least 1")
+    if args.out.exists() and not args.out.is_dir():
+        raise UserError(f"--out: {args.out} exists and is not a directory")
+    if args.waivers is not None and not args.waivers.is_file():
+        raise UserError(f"--waivers: {args.waivers} not found")
+    regions = _csv(args.regions) or base.regions
+    return replace(
+        base,
+        org=bool(args.org),
+        demo=bool(args.demo),
+        accounts=_csv(args.accounts),
+        ous=_csv(args.ou),
+        regions=regions,
+        role_name=args.role_name or base.role_name,
+        external_id=args.external_id or base.external_id,
+        profile=args.profile,
+        workers=args.workers if args.workers is not None else base.workers,
+        out=args.out,
+        formats=formats,
+        from_snapshot=args.from_snapshot,
+        waivers=args.waivers,
+        fail_on=args.fail_on,
+        history=args.history,
+        compare=args.compare,
+        keep=args.keep,
+        demo_months=args.demo_months,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s", stream=sys.stderr)
+    try:
+        args = build_parser().parse_args(argv)
+        if args.verbose:
+            logging.getLogger("reporter").setLevel(logging.INFO)
+        if args.list_rules:
+            from reporter.rules import format_catalog
+
+            print(format_catalog())
+            return EXIT_OK
+        if args.print_policy:
+            from reporter.policy import audit_policy_json
+
+            print(audit_policy_json())
+            return EXIT_OK
+        settings = settings_from_args(args)
+        from reporter.pipeline import run
+
+        outcome = run(settings)
+        print(outcome.summary)
+        return outcome.exit_code
+    except ReporterError as exc:
+        print(f"reporter: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("reporter: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,55 @@
+"""The least-privilege IAM policy of the audit role, built from what the collectors declare.
+
+Discovery and role assumption happen with the starting identity; every collector action is
+needed by the role assumed in each member account. One source: ``Collector.actions``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from reporter.collectors import COLLECTORS
+from reporter.collectors.base import Collector
+
+DISCOVERY_ACTIONS: tuple[str, ...] = (
+    "sts:GetCallerIdentity",
+    "organizations:DescribeOrganization",
+    "organizations:ListRoots",
+    "organizations:ListAccounts",
+    "organizations:ListParents",
+    "organizations:DescribeOrganizationalUnit",
+    "organizations:ListTagsForResource",
+    "ec2:DescribeRegions",
+)
+"""Calls made by reporter.aws.discover with the starting identity."""
+
+
+def collector_actions(collectors: Sequence[Collector] = COLLECTORS) -> list[str]:
+    return sorted({a for c in collectors for a in c.actions})
+
+
+def audit_policy(collectors: Sequence[Collector] = COLLECTORS) -> dict[str, Any]:
+    """Policy for the role in each member account, plus discovery for the management account."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReporterCollectors",
+                "Effect": "Allow",
+                "Action": collector_actions(collectors),
+                "Resource": "*",
+            },
+            {
+                "Sid": "ReporterDiscoveryManagementAccountOnly",
+                "Effect": "Allow",
+                "Action": sorted(DISCOVERY_ACTIONS),
+                "Resource": "*",
+            },
+        ],
+    }
+
+
+def audit_policy_json() -> str:
+    return json.dumps(audit_policy(), indent=2)
