@@ -22,13 +22,13 @@ import pyarrow as pa
 
 SCHEMA_VERSION = 1
 
-STR = pa.string()
-INT = pa.int64()
-FLOAT = pa.float64()
-BOOL = pa.bool_()
-TS = pa.timestamp("us", tz="UTC")
-STRS = pa.list_(pa.string())
-TAGS = pa.map_(pa.string(), pa.string())
+STR: pa.DataType = pa.string()
+INT: pa.DataType = pa.int64()
+FLOAT: pa.DataType = pa.float64()
+BOOL: pa.DataType = pa.bool_()
+TS: pa.DataType = pa.timestamp("us", tz="UTC")
+STRS: pa.DataType = pa.list_(pa.string())
+TAGS: pa.DataType = pa.map_(pa.string(), pa.string())
 
 GLOBAL_REGION = "global"
 

@@ -7,11 +7,9 @@ needed by the role assumed in each member account. One source: ``Collector.actio
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import Any
 
-from reporter.collectors import COLLECTORS
-from reporter.collectors.base import Collector
+from reporter.collectors import declared_actions
 
 DISCOVERY_ACTIONS: tuple[str, ...] = (
     "sts:GetCallerIdentity",
@@ -26,11 +24,7 @@ DISCOVERY_ACTIONS: tuple[str, ...] = (
 """Calls made by reporter.aws.discover with the starting identity."""
 
 
-def collector_actions(collectors: Sequence[Collector] = COLLECTORS) -> list[str]:
-    return sorted({a for c in collectors for a in c.actions})
-
-
-def audit_policy(collectors: Sequence[Collector] = COLLECTORS) -> dict[str, Any]:
+def audit_policy() -> dict[str, Any]:
     """Policy for the role in each member account, plus discovery for the management account."""
     return {
         "Version": "2012-10-17",
@@ -38,7 +32,7 @@ def audit_policy(collectors: Sequence[Collector] = COLLECTORS) -> dict[str, Any]
             {
                 "Sid": "ReporterCollectors",
                 "Effect": "Allow",
-                "Action": collector_actions(collectors),
+                "Action": list(declared_actions()),
                 "Resource": "*",
             },
             {

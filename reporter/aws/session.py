@@ -70,7 +70,7 @@ class AccountCredentials:
     def frozen(self) -> Frozen:
         with self._lock:
             f = self._source.get_frozen_credentials()
-        return Frozen(f.access_key, f.secret_key, f.token)
+        return Frozen(str(f.access_key), str(f.secret_key), f.token)
 
     def force_refresh(self) -> None:
         """After an ExpiredToken answer: fetch new credentials before the next call."""
@@ -145,7 +145,8 @@ class AwsAccess:
             )
         # boto3 Sessions are not thread-safe while they build clients.
         with self._lock:
-            client = self.session.client(service, **kwargs)
+            make: Any = self.session.client
+            client = make(service, **kwargs)
         self.monitor.register(client)
         if on_call is not None:
             client.meta.events.register("before-call.*.*", lambda **_: on_call())

@@ -84,7 +84,9 @@ def error_code(exc: BaseException) -> str:
         return "NotImplemented"
     if isinstance(exc, botocore.exceptions.ReadTimeoutError | botocore.exceptions.ConnectTimeoutError):
         return "Timeout"
-    if isinstance(exc, botocore.exceptions.EndpointConnectionError | botocore.exceptions.ConnectionClosedError):
+    if isinstance(
+        exc, botocore.exceptions.EndpointConnectionError | botocore.exceptions.ConnectionClosedError
+    ):
         return "ConnectionError"
     if isinstance(exc, botocore.exceptions.NoCredentialsError):
         return "NoCredentials"

@@ -1,0 +1,230 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import botocore.exceptions
+import pytest
+
+from reporter.collectors import config
+from tests.collectors.helpers import (
+    DEFAULT_ACCOUNT,
+    REGION,
+    RecordingClients,
+    assert_calls_declared,
+    assert_records_match_schemas,
+    stubbed,
+)
+
+TYPES = ["COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"]
+
+
+@pytest.fixture
+def world(moto: None) -> None:
+    client = boto3.client("config", region_name=REGION)
+    client.put_configuration_recorder(
+        ConfigurationRecorder={
+            "name": "default",
+            "roleARN": f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/config",
+            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
+        }
+    )
+    client.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": "config-bucket"})
+    client.start_configuration_recorder(ConfigurationRecorderName="default")
+    client.put_config_rule(
+        ConfigRule={
+            "ConfigRuleName": "lambda-inside-vpc",
+            "Source": {"Owner": "AWS", "SourceIdentifier": "LAMBDA_INSIDE_VPC"},
+            "Scope": {"ComplianceResourceTypes": ["AWS::Lambda::Function"]},
+        }
+    )
+    client.put_config_rule(
+        ConfigRule={
+            "ConfigRuleName": "admin-roles",
+            "Source": {"Owner": "AWS", "SourceIdentifier": "IAM_ROLE_MANAGED_POLICY_CHECK"},
+            "InputParameters": json.dumps(
+                {"managedPolicyArns": "arn:aws:iam::aws:policy/AdministratorAccess"}
+            ),
+        }
+    )
+
+
+def test_moto_recorders_and_rules_kept_when_compliance_is_missing(world: None) -> None:
+    clients = RecordingClients()
+    result = config.collect(clients.context())
+
+    assert_records_match_schemas(result)
+    [recorder] = result.records["config_recorders"]
+    assert (recorder["recorder_name"], recorder["recording"], recorder["all_supported"]) == (
+        "default",
+        True,
+        True,
+    )
+    assert recorder["include_global"] is True and recorder["last_status"] == "PENDING"
+    rules = {r["rule_name"]: r for r in result.records["config_rules"]}
+    assert set(rules) == {"lambda-inside-vpc", "admin-roles"}
+    vpc = rules["lambda-inside-vpc"]
+    assert (vpc["source_owner"], vpc["source_identifier"], vpc["state"]) == (
+        "AWS",
+        "LAMBDA_INSIDE_VPC",
+        "ACTIVE",
+    )
+    assert vpc["scope_resource_types"] == ["AWS::Lambda::Function"]
+    assert vpc["rule_arn"].startswith(f"arn:aws:config:{REGION}:{DEFAULT_ACCOUNT}:config-rule/")
+    assert json.loads(rules["admin-roles"]["input_parameters"]) == {
+        "managedPolicyArns": "arn:aws:iam::aws:policy/AdministratorAccess"
+    }
+    # moto raises NotImplementedError in-process for every compliance read: one Issue, one attempt
+    [issue] = result.issues
+    assert (issue.tables, issue.error_code, issue.resource_arn) == (
+        ("config_compliance",),
+        "NotImplemented",
+        None,
+    )
+    assert "config_compliance" not in result.records
+    assert clients.calls.count("config:GetComplianceDetailsByConfigRule") == 1
+    assert_calls_declared(clients.calls, config.COLLECTOR)
+
+
+def test_no_recorder_no_rules(moto: None) -> None:
+    result = config.collect(RecordingClients().context())
+    assert result.records == {} and result.issues == []
+
+
+def rule(name: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "ConfigRuleName": name,
+        "ConfigRuleArn": f"arn:aws:config:{REGION}:{DEFAULT_ACCOUNT}:config-rule/config-rule-{name}",
+        "Source": {"Owner": "AWS", "SourceIdentifier": name.upper()},
+        "ConfigRuleState": "ACTIVE",
+        **extra,
+    }
+
+
+def evaluation(
+    rule_name: str, resource_type: str, resource_id: str, compliance: str, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "EvaluationResultIdentifier": {
+            "EvaluationResultQualifier": {
+                "ConfigRuleName": rule_name,
+                "ResourceType": resource_type,
+                "ResourceId": resource_id,
+            }
+        },
+        "ComplianceType": compliance,
+        **extra,
+    }
+
+
+def queue_recorders(stub: Any) -> None:
+    stub.add_response(
+        "describe_configuration_recorder_status",
+        {"ConfigurationRecordersStatus": [{"name": "started", "recording": False, "lastStatus": "FAILURE"}]},
+        {},
+    )
+    stub.add_response(
+        "describe_configuration_recorders",
+        {
+            "ConfigurationRecorders": [
+                {
+                    "name": "started",
+                    "recordingGroup": {"allSupported": False, "resourceTypes": ["AWS::Lambda::Function"]},
+                },
+                {"name": "never-started"},
+            ]
+        },
+        {},
+    )
+
+
+def test_full_call_plan_with_compliance_pages() -> None:
+    ctx, stub = stubbed("config")
+    queue_recorders(stub)
+    tagged = rule(
+        "concurrency", Scope={"TagKey": "CostControl", "TagValue": "HighRisk"}, InputParameters="{}"
+    )
+    stub.add_response("describe_config_rules", {"ConfigRules": [rule("vpc")], "NextToken": "t"}, {})
+    stub.add_response("describe_config_rules", {"ConfigRules": [tagged]}, {"NextToken": "t"})
+    stub.add_response(
+        "get_compliance_details_by_config_rule",
+        {
+            "EvaluationResults": [
+                evaluation(
+                    "vpc", "AWS::Lambda::Function", "orders", "NON_COMPLIANT", Annotation="not in a VPC"
+                ),
+                evaluation("vpc", "AWS::S3::Bucket", "logs", "NON_COMPLIANT"),
+            ],
+            "NextToken": "p2",
+        },
+        {"ConfigRuleName": "vpc", "ComplianceTypes": TYPES},
+    )
+    stub.add_response(
+        "get_compliance_details_by_config_rule",
+        {"EvaluationResults": [evaluation("vpc", "AWS::Lambda::Function", "billing", "COMPLIANT")]},
+        {"ConfigRuleName": "vpc", "ComplianceTypes": TYPES, "NextToken": "p2"},
+    )
+    stub.add_response(
+        "get_compliance_details_by_config_rule",
+        {"EvaluationResults": [evaluation("concurrency", "AWS::IAM::Role", "AROAEXAMPLE", "NOT_APPLICABLE")]},
+        {"ConfigRuleName": "concurrency", "ComplianceTypes": TYPES},
+    )
+
+    result = config.collect(ctx)
+
+    stub.assert_no_pending_responses()
+    assert_records_match_schemas(result)
+    assert result.issues == []
+    recorders = {r["recorder_name"]: r for r in result.records["config_recorders"]}
+    assert recorders["started"]["recording"] is False and recorders["started"]["last_status"] == "FAILURE"
+    assert recorders["started"]["resource_types"] == ["AWS::Lambda::Function"]
+    assert (
+        recorders["never-started"]["recording"] is False and recorders["never-started"]["last_status"] is None
+    )
+    rules = {r["rule_name"]: r for r in result.records["config_rules"]}
+    assert (rules["concurrency"]["scope_tag_key"], rules["concurrency"]["scope_tag_value"]) == (
+        "CostControl",
+        "HighRisk",
+    )
+    assert rules["vpc"]["scope_resource_types"] == [] and rules["vpc"]["input_parameters"] is None
+    compliance = [
+        (c["rule_name"], c["resource_type"], c["resource_id"], c["compliance"], c["annotation"])
+        for c in result.records["config_compliance"]
+    ]
+    assert compliance == [
+        ("vpc", "AWS::Lambda::Function", "orders", "NON_COMPLIANT", "not in a VPC"),
+        ("vpc", "AWS::Lambda::Function", "billing", "COMPLIANT", None),
+        ("concurrency", "AWS::IAM::Role", "AROAEXAMPLE", "NOT_APPLICABLE", None),
+    ]
+
+
+def test_compliance_failure_stops_compliance_reads_and_drops_partial_rows() -> None:
+    ctx, stub = stubbed("config")
+    queue_recorders(stub)
+    stub.add_response(
+        "describe_config_rules", {"ConfigRules": [rule("first"), rule("second"), rule("third")]}, {}
+    )
+    stub.add_response(
+        "get_compliance_details_by_config_rule",
+        {"EvaluationResults": [evaluation("first", "AWS::Lambda::Function", "orders", "NON_COMPLIANT")]},
+        {"ConfigRuleName": "first", "ComplianceTypes": TYPES},
+    )
+    stub.add_client_error("get_compliance_details_by_config_rule", "AccessDeniedException", "denied", 403)
+
+    result = config.collect(ctx)
+
+    stub.assert_no_pending_responses()  # nothing asked about the third rule
+    [issue] = result.issues
+    assert (issue.tables, issue.error_code) == (("config_compliance",), "AccessDeniedException")
+    assert "rule second" in issue.message
+    assert "config_compliance" not in result.records
+    assert len(result.records["config_rules"]) == 3 and len(result.records["config_recorders"]) == 2
+
+
+def test_failing_rule_listing_fails_the_unit() -> None:
+    ctx, stub = stubbed("config")
+    queue_recorders(stub)
+    stub.add_client_error("describe_config_rules", "AccessDeniedException", "denied", 403)
+    with pytest.raises(botocore.exceptions.ClientError, match="AccessDenied"):
+        config.collect(ctx)
