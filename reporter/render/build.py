@@ -1,0 +1,351 @@
+"""Build the one :class:`~reporter.render.model.ReportModel` every renderer reads.
+
+Nothing here judges or scores: the numbers come from the findings and :class:`Scores`, and this
+module only joins them to the inventory and catalog, fills the gaps (an account without findings
+is still listed, with score n/a) and fixes the order of every table so two runs over the same
+evidence render identically (crawl order depends on thread timing; reports must not).
+
+Frames the builder computes are Arrow-backed, like the inventory tables they join.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pyarrow as pa
+
+from reporter.findings import FINDING_COLUMNS, STATUSES
+from reporter.inventory import Inventory
+from reporter.outputs import sort_findings
+from reporter.render.model import ReportModel, Risk, RunMeta
+from reporter.scoring import NO_GRADE, Scores
+from reporter.settings import SEVERITIES
+from reporter.waivers import WAIVER_COLUMNS
+
+TOP_RISKS = 5
+_TREND_FIELDS: list[pa.Field[pa.DataType]] = [
+    pa.field("run_id", pa.string()),
+    pa.field("run_at", pa.timestamp("us", tz="UTC")),
+    pa.field("scope", pa.string()),  # organization | account
+    pa.field("scope_id", pa.string()),
+    pa.field("score", pa.float64()),
+    pa.field("grade", pa.string()),
+]
+TREND_SCHEMA = pa.schema(_TREND_FIELDS)
+_DELTA_FIELDS: list[pa.Field[pa.DataType]] = [
+    pa.field("account_id", pa.string()),
+    pa.field("account_name", pa.string()),
+    pa.field("rule_id", pa.string()),
+    pa.field("new", pa.int64()),
+    pa.field("fixed", pa.int64()),
+    pa.field("still_failing", pa.int64()),
+    pa.field("score_delta", pa.float64()),
+]
+DELTA_SCHEMA = pa.schema(_DELTA_FIELDS)
+CONTROL_COLUMNS = ("rule_id", "title", "severity", "guide_section", "frameworks", "remediation")
+_OPEN_AND_OTHER = (*SEVERITIES, "waived", "errors")
+ACCOUNT_COLUMNS = (
+    "account_id",
+    "account_name",
+    "ou_path",
+    "status",
+    "score",
+    "grade",
+    *_OPEN_AND_OTHER,
+    "delta",
+)
+OU_COLUMNS = ("ou_path", "accounts", "score", "grade", *_OPEN_AND_OTHER, "delta")
+SECTION_COLUMNS = ("guide_section", "score", "grade", *STATUSES)
+
+# --- plain language for the top risks: the one place this wording lives ------------------------
+# Keys are rule ids or rule-id prefixes; the longest matching key wins. Placeholders: {count}
+# "23 functions", {where} " in 5 accounts" (empty for account-scoped rules), {s} verb ending
+# ("runs"/"run"), {have} has/have, {are} is/are.
+RISK_SENTENCES: dict[str, str] = {
+    "LG-IAM-01": "{count}{where} run{s} with administrator or power-user rights",
+    "LG-IAM-02": "{count}{where} {have} execution roles granting wildcard permissions",
+    "LG-IAM-03": "{count}{where} can change any resource of a service, not just the ones they need",
+    "LG-IAM-04": "{count}{where} could be used to escalate privileges in their account",
+    "LG-IAM-05": "{count}{where} share{s} an execution role, so one compromised function reaches the others",
+    "LG-IAM-06": "{count}{where} {have} execution roles without a permissions boundary",
+    "LG-IAM-07": "{count}{where} {have} a permissions boundary that still lets IAM or KMS actions through",
+    "LG-IAM-08": "{count}{where} {have} execution roles that identities other than Lambda can assume",
+    "LG-IAM-09": "{count}{where} {have} execution roles granting permissions their boundary silently blocks",
+    "LG-PUB-01": "{count}{where} can be invoked by anyone on the internet",
+    "LG-PUB-02": "{count}{where} {have} a public URL that anyone can call without signing in",
+    "LG-COST-01": "{count}{where} {are} marked high cost-risk but can scale without any limit",
+    "LG-COST-02": "{count}{where} {are} marked high cost-risk but may scale past the concurrency cap",
+    "LG-COST-03": "{count}{where} {are} nearly out of Lambda concurrency, so invocations get throttled",
+    "LG-COST-04": "{count}{where} keep{s} logs forever, so log storage costs only grow",
+    "LG-PERF-01": "{count}{where} {are} latency-critical but not protected against cold starts",
+    "LG-PERF-02": "{count}{where} {have} large deployment packages that slow every cold start",
+    "LG-PERF-03": "{count}{where} {have} no alarm on errors or throttling, so failures go unnoticed",
+    "LG-NET-01": "{count}{where} {are} not attached to a VPC, outside the network controls",
+    "LG-NET-02": "{count}{where} {are} in subnets without a NAT route, so outbound calls can time out",
+    "LG-NET-03": "{count}{where} run{s} in a single Availability Zone, so one zone outage stops them",
+    "LG-RT-01": "{count}{where} run{s} on a runtime AWS no longer supports with security patches",
+    "LG-RT-02": "{count}{where} run{s} on a runtime that reaches end of support soon",
+    "LG-RT-03": "{count}{where} {have} environment variables that look like secrets in plain text",
+    "LG-CFG-01": "{count}{where} {have} no AWS Config recorder running, so changes go unrecorded",
+    "LG-CFG-02": "{count}{where} {have} no AWS Config rule checking that functions run in a VPC",
+    "LG-CFG-03": "{count}{where} {have} no AWS Config rule that detects administrator execution roles",
+    "LG-CFG-04": "{count}{where} {are} reported non-compliant by AWS Config",
+    "": '{count}{where} fail{s} the control "{title}"',
+}
+RISK_OWNERS: dict[str, str] = {
+    "LG-IAM": "Platform IAM team",
+    "LG-PUB": "Function owners, with Cloud security",
+    "LG-COST": "Function owners, with FinOps",
+    "LG-COST-03": "Account owners",
+    "LG-PERF": "Function owners",
+    "LG-NET": "Network team",
+    "LG-RT": "Function owners",
+    "LG-CFG": "Cloud security (AWS Config)",
+    "": "Account owners",
+}
+NOUNS: dict[str, tuple[str, str]] = {
+    "function": ("function", "functions"),
+    "role": ("role", "roles"),
+    "account-region": ("region", "regions"),
+    "account": ("account", "accounts"),
+}
+"""resource_type → (singular, plural) as the sentences count it; anything else is a "resource"."""
+
+
+@dataclass(frozen=True)
+class HistoryView:
+    """What the history module hands the builder (filled from previous runs' snapshots)."""
+
+    trend: pd.DataFrame
+    """Columns of :data:`TREND_SCHEMA`, oldest run first."""
+    deltas: pd.DataFrame
+    """Columns of :data:`DELTA_SCHEMA`."""
+    score_delta: Mapping[str, float] = field(default_factory=dict)
+    """account_id → score change since the previous run (accounts scored both times)."""
+    ou_score_delta: Mapping[str, float] = field(default_factory=dict)
+    """ou_path → score change since the previous run."""
+
+
+def build_model(
+    *,
+    inventory: Inventory,
+    findings: pd.DataFrame,
+    catalog: pd.DataFrame,
+    scores: Scores,
+    waivers: pd.DataFrame,
+    meta: RunMeta,
+    history: HistoryView | None = None,
+) -> ReportModel:
+    """The report model of one run (see :class:`~reporter.render.model.ReportModel` per field)."""
+    catalog = catalog.rename(columns={"id": "rule_id"})
+    unknown = sorted(set(scores.rules["rule_id"]) - set(catalog["rule_id"]))
+    if unknown:
+        raise ValueError(f"findings for rules missing from the catalog: {unknown}")
+    accounts = _accounts(inventory, findings, scores, history)
+    missing_waiver_columns = [c for c in WAIVER_COLUMNS if c not in waivers.columns]
+    if missing_waiver_columns:
+        raise ValueError(f"waiver report lacks columns {missing_waiver_columns}")
+    return ReportModel(
+        meta=meta,
+        organization=scores.organization,
+        findings=sort_findings(findings[[*FINDING_COLUMNS, "guide_section"]]),
+        controls=_arrow(_controls(catalog, scores)),
+        accounts=_arrow(accounts),
+        ous=_arrow(_ous(accounts, scores, history)),
+        sections=_arrow(_sections(catalog, scores)),
+        functions=_arrow(_functions(inventory, scores)),
+        roles=_arrow(_roles(inventory)),
+        coverage=_arrow(_coverage(inventory, accounts)),
+        waivers=_arrow(waivers[list(WAIVER_COLUMNS)].reset_index(drop=True)),
+        top_risks=top_risks(findings, catalog, scores),
+        trend=_history_frame(history.trend if history else None, TREND_SCHEMA),
+        deltas=_history_frame(history.deltas if history else None, DELTA_SCHEMA),
+    )
+
+
+def _history_frame(frame: pd.DataFrame | None, schema: pa.Schema) -> pd.DataFrame:
+    """The history module's frame as given (it may add columns), or an empty one without history."""
+    if frame is None:
+        return schema.empty_table().to_pandas(types_mapper=pd.ArrowDtype)
+    missing = [name for name in schema.names if name not in frame.columns]
+    if missing:
+        raise ValueError(f"history frame lacks columns {missing}")
+    return frame
+
+
+def _arrow(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with Arrow-backed columns; large_string (pandas' own str dtype) as plain string."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    schema = pa.schema(
+        [f.with_type(pa.string()) if pa.types.is_large_string(f.type) else f for f in table.schema]
+    )
+    return table.cast(schema).to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def _scored(base: pd.DataFrame, scope: pd.DataFrame, on: str, counts: tuple[str, ...]) -> pd.DataFrame:
+    """``base`` left-joined with score, grade and ``counts`` of ``scope``; unscored rows get n/a, 0."""
+    scope = scope[[on, "score", "grade", *counts]].astype({on: base[on].dtype})
+    merged = base.merge(scope, on=on, how="left", validate="1:1")
+    merged["grade"] = merged["grade"].fillna(NO_GRADE)
+    merged["score"] = merged["score"].astype("Float64")
+    return merged.fillna(dict.fromkeys(counts, 0)).astype(dict.fromkeys(counts, "int64"))
+
+
+def _controls(catalog: pd.DataFrame, scores: Scores) -> pd.DataFrame:
+    controls = _scored(catalog[list(CONTROL_COLUMNS)], scores.rules, "rule_id", STATUSES)
+    judged = controls["pass"] + controls["fail"]
+    controls["pass_rate"] = (controls["pass"] / judged.where(judged > 0)).astype("Float64")
+    return controls.drop(columns=["score", "grade"])
+
+
+def _accounts(
+    inventory: Inventory, findings: pd.DataFrame, scores: Scores, history: HistoryView | None
+) -> pd.DataFrame:
+    listed = inventory["accounts"][["account_id", "name", "ou_path", "status"]].rename(
+        columns={"name": "account_name"}
+    )
+    # An account with findings but absent from the accounts table (e.g. --accounts without
+    # Organizations access) is still shown: every score in a report must be on some row.
+    extra = sorted(set(scores.accounts["account_id"]) - set(listed["account_id"]))
+    if extra:
+        named = findings[findings["account_id"].isin(extra)].drop_duplicates("account_id")
+        listed = pd.concat(
+            [listed.astype(object), named[["account_id", "account_name", "ou_path"]].astype(object)],
+            ignore_index=True,
+        )
+    scope = scores.accounts.rename(columns={"error": "errors"})
+    accounts = _scored(listed, scope, "account_id", _OPEN_AND_OTHER)
+    changes = history.score_delta if history else None
+    accounts["delta"] = _deltas(accounts["account_id"], accounts["score"], changes)
+    return _sort(accounts, ["ou_path", "account_name", "account_id"])[list(ACCOUNT_COLUMNS)]
+
+
+def _deltas(keys: pd.Series, score: pd.Series, changes: Mapping[str, float] | None) -> pd.Series:
+    """Score change per key; null when unknown or when there is no score now."""
+    delta = keys.map(dict(changes or {})).astype("Float64")
+    return delta.where(score.notna())
+
+
+def _ou_key(path: str) -> tuple[str, ...]:
+    return tuple(path.split("/"))
+
+
+def _ous(accounts: pd.DataFrame, scores: Scores, history: HistoryView | None) -> pd.DataFrame:
+    account_paths = [str(p) for p in accounts["ou_path"].dropna()]
+    paths = {"/".join(_ou_key(p)[: i + 1]) for p in account_paths for i in range(len(_ou_key(p)))}
+    ordered = sorted(paths | set(scores.ous["ou_path"]), key=_ou_key)  # tree order: parent, then children
+    base = pd.DataFrame(
+        {
+            "ou_path": pd.Series(ordered, dtype="str"),
+            # an OU counts every account below it, suspended ones included (same rule as its score)
+            "accounts": [sum(a == p or a.startswith(p + "/") for a in account_paths) for p in ordered],
+        }
+    )
+    ous = _scored(base, scores.ous.rename(columns={"error": "errors"}), "ou_path", _OPEN_AND_OTHER)
+    changes = history.ou_score_delta if history else None
+    ous["delta"] = _deltas(ous["ou_path"], ous["score"], changes)
+    return ous[list(OU_COLUMNS)]
+
+
+def _sections(catalog: pd.DataFrame, scores: Scores) -> pd.DataFrame:
+    # the catalog's order (the guide's order) first, then any section only findings name
+    names = list(dict.fromkeys(catalog["guide_section"].dropna().astype(str)))
+    names += sorted(set(scores.sections["guide_section"]) - set(names))
+    base = pd.DataFrame({"guide_section": pd.Series(names, dtype="str")})
+    return _scored(base, scores.sections, "guide_section", STATUSES)[list(SECTION_COLUMNS)]
+
+
+def _functions(inventory: Inventory, scores: Scores) -> pd.DataFrame:
+    functions = inventory["functions"]
+    scope = scores.functions[["function_arn", "score", "grade"]]
+    scope = scope.astype({"function_arn": functions["function_arn"].dtype})
+    merged = functions.merge(scope, on="function_arn", how="left", validate="m:1")
+    merged["grade"] = merged["grade"].fillna(NO_GRADE)
+    merged["score"] = merged["score"].astype("Float64")
+    return _sort(merged, ["account_id", "region", "name", "function_arn"])
+
+
+def _roles(inventory: Inventory) -> pd.DataFrame:
+    facts = inventory["role_facts"]
+    roles = inventory["roles"].merge(facts, on=["account_id", "role_arn"], how="left", validate="1:1")
+    users = inventory["functions"]["role_arn"].value_counts()
+    roles["functions"] = roles["role_arn"].map(users).fillna(0).astype("int64")
+    return _sort(roles, ["account_id", "role_name", "role_arn"])
+
+
+def _coverage(inventory: Inventory, accounts: pd.DataFrame) -> pd.DataFrame:
+    coverage = inventory["coverage"].copy()
+    names = dict(zip(accounts["account_id"], accounts["account_name"], strict=True))
+    coverage.insert(1, "account_name", coverage["account_id"].map(names).astype("str"))
+    return _sort(coverage, ["account_id", "region", "collector", "resource_arn"])
+
+
+def _sort(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    return frame.sort_values(by, kind="stable", na_position="last", ignore_index=True)
+
+
+# --- top risks ---------------------------------------------------------------------------------
+
+
+def _longest_match(table: Mapping[str, str], rule_id: str) -> str:
+    return table[max((k for k in table if rule_id.startswith(k)), key=len)]
+
+
+def risk_sentence(rule_id: str, title: str, count: int, accounts: int, resource_type: str) -> str:
+    """The plain-language sentence of one risk, e.g. "23 functions in 5 accounts can be invoked …"."""
+    singular, plural = NOUNS.get(resource_type, ("resource", "resources"))
+    one = count == 1
+    where = "" if resource_type == "account" else f" in {accounts} account{'' if accounts == 1 else 's'}"
+    return _longest_match(RISK_SENTENCES, rule_id).format(
+        count=f"{count} {singular if one else plural}",
+        where=where,
+        s="s" if one else "",
+        have="has" if one else "have",
+        are="is" if one else "are",
+        title=title,
+    )
+
+
+def risk_owner(rule_id: str) -> str:
+    """Who should act on a rule's findings."""
+    return _longest_match(RISK_OWNERS, rule_id)
+
+
+def top_risks(findings: pd.DataFrame, catalog: pd.DataFrame, scores: Scores) -> tuple[Risk, ...]:
+    """The rules carrying the most weight of open findings (ties: severity, count, id), at most five."""
+    rules = scores.rules[scores.rules["fail"] > 0].copy()
+    if rules.empty:
+        return ()
+    rules["rank"] = rules["rule_id"].map(dict(zip(catalog["rule_id"], catalog["severity"], strict=True)))
+    rules["rank"] = rules["rank"].map({s: i for i, s in enumerate(SEVERITIES)})
+    top = rules.sort_values(
+        ["weight_failing", "rank", "fail", "rule_id"], ascending=[False, True, False, True], kind="stable"
+    ).head(TOP_RISKS)
+    wanted = (findings["status"] == "fail") & findings["rule_id"].isin(top["rule_id"])
+    failing = findings.loc[
+        wanted.to_numpy(dtype=bool, na_value=False), ["rule_id", "account_id", "resource_type"]
+    ]
+    spread = failing.groupby("rule_id")["account_id"].nunique()
+    # the resource type most of a rule's failures have (one per rule in practice) names the count
+    types = failing.groupby(["rule_id", "resource_type"]).size().rename("n").reset_index()
+    types = types.sort_values(["rule_id", "n", "resource_type"], ascending=[True, False, True])
+    kind = dict(zip(types["rule_id"], types["resource_type"], strict=True))
+    info = catalog.set_index("rule_id")
+    risks = []
+    for rule_id, count in zip(top["rule_id"], top["fail"], strict=True):
+        title = str(info.at[rule_id, "title"])
+        accounts = int(spread.get(rule_id, 0))
+        risks.append(
+            Risk(
+                rule_id=str(rule_id),
+                title=title,
+                severity=str(info.at[rule_id, "severity"]),
+                failing=int(count),
+                accounts=accounts,
+                plain=risk_sentence(str(rule_id), title, int(count), accounts, str(kind.get(rule_id, ""))),
+                owner=risk_owner(str(rule_id)),
+            )
+        )
+    return tuple(risks)
