@@ -139,6 +139,9 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s", stream=sys.stderr)
+    # WeasyPrint warns per glyph and per font subset; the PDF tests check what the reports contain.
+    for noisy in ("weasyprint", "fontTools"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
     try:
         args = build_parser().parse_args(argv)
         if args.verbose:
