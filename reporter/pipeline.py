@@ -179,7 +179,9 @@ def _render(settings: Settings, model: ReportModel, findings: pd.DataFrame) -> l
     if "pdf" in settings.formats:
         from reporter.render.pdf import write_audit_report, write_scorecard
 
-        write_audit_report(model, out / "audit-report.pdf", rows_per_rule=settings.pdf_rows_per_rule)
+        write_audit_report(
+            model, out / "audit-report.pdf", rows_per_rule=settings.pdf_rows_per_rule, weights=settings.weights
+        )
         write_scorecard(model, out / "scorecard.pdf")
         written += [out / "audit-report.pdf", out / "scorecard.pdf"]
     if not written:
