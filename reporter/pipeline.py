@@ -66,14 +66,14 @@ def _keep_evidence(settings: Settings, collected: Collected) -> Evidence:
 
 
 def _run_demo(settings: Settings) -> RunOutcome:
-    from reporter.demo.server import DemoServer
+    from reporter.demo.server import DemoServer, demo_month_indexes
 
-    months = settings.demo_months
+    months = demo_month_indexes(settings.demo_months)
     outcome: RunOutcome | None = None
-    for month in range(months):
-        last = month == months - 1
+    for position, month in enumerate(months):
+        last = position == len(months) - 1
         # Earlier months land in sibling folders of --out, so the history root sees them as past runs.
-        run_date = _months_before(settings.run_date, months - 1 - month)
+        run_date = _months_before(settings.run_date, len(months) - 1 - position)
         out = settings.out if last else settings.out.parent / f"{settings.out.name}-{run_date:%Y-%m}"
         with DemoServer(month=month) as demo:
             session = boto3.Session(
@@ -180,7 +180,10 @@ def _render(settings: Settings, model: ReportModel, findings: pd.DataFrame) -> l
         from reporter.render.pdf import write_audit_report, write_scorecard
 
         write_audit_report(
-            model, out / "audit-report.pdf", rows_per_rule=settings.pdf_rows_per_rule, weights=settings.weights
+            model,
+            out / "audit-report.pdf",
+            rows_per_rule=settings.pdf_rows_per_rule,
+            weights=settings.weights,
         )
         write_scorecard(model, out / "scorecard.pdf")
         written += [out / "audit-report.pdf", out / "scorecard.pdf"]

@@ -13,7 +13,9 @@ from reporter.demo.server import DemoServer
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_cli(args: list[str], env: Mapping[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    args: list[str], env: Mapping[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     """The real CLI in a subprocess, as a user would run it."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MOTO_"))}
     full_env.update(env or {})

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from reporter.demo.server import DemoServer, FaultPlan
@@ -17,12 +16,16 @@ from tests.e2e.conftest import run_cli, server_env
 def crawled(demo_server: DemoServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoServer, Path]:
     out = tmp_path_factory.mktemp("org")
     regions = ",".join(demo_server.truth.regions)
-    proc = run_cli(["--org", "--regions", regions, "--out", str(out), "--format", "json"], server_env(demo_server))
+    proc = run_cli(
+        ["--org", "--regions", regions, "--out", str(out), "--format", "json"], server_env(demo_server)
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return demo_server, out
 
 
-def test_every_seeded_function_is_present_with_account_region_and_ou(crawled: tuple[DemoServer, Path]) -> None:
+def test_every_seeded_function_is_present_with_account_region_and_ou(
+    crawled: tuple[DemoServer, Path],
+) -> None:
     demo, out = crawled
     inventory, manifest, _ = read_snapshot(out / "evidence")
     functions = inventory["functions"]
@@ -52,21 +55,61 @@ def test_denied_and_suspended_accounts_are_in_coverage(crawled: tuple[DemoServer
     assert {f["status"] for f in findings if f["account_id"] in denied} == {"error"}
 
 
-def test_a_unit_forced_to_fail_is_an_error_row_while_the_others_are_collected(tmp_path: Path) -> None:
-    with DemoServer() as probe:
-        victim = next(f for f in probe.truth.functions)
-    plan = FaultPlan(fail_units=frozenset({(victim.account_id, victim.region, "lambda")}))
-    with DemoServer(faults=plan) as demo:
-        regions = ",".join(demo.truth.regions)
-        proc = run_cli(["--org", "--regions", regions, "--out", str(tmp_path), "--format", "json"], server_env(demo))
-        assert proc.returncode == 0, proc.stderr[-3000:]
-        inventory, _, _ = read_snapshot(tmp_path / "evidence")
-        coverage = inventory["coverage"]
-        failed = coverage[(coverage["status"] == "error") & (coverage["collector"] == "lambda")]
-        assert set(zip(failed["account_id"], failed["region"], strict=True)) == {(victim.account_id, victim.region)}
-        functions = inventory["functions"]
-        assert not ((functions["account_id"] == victim.account_id) & (functions["region"] == victim.region)).any()
-        others = {f.function_arn for f in demo.truth.functions
-                  if (f.account_id, f.region) != (victim.account_id, victim.region)}
-        assert others <= set(functions["function_arn"])
-        assert isinstance(functions, pd.DataFrame)
+def test_a_unit_forced_to_fail_is_an_error_row_while_the_others_are_collected(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    victim = demo_server.truth.functions[0]
+    demo_server.set_faults(FaultPlan(fail_units=frozenset({(victim.account_id, victim.region, "lambda")})))
+    try:
+        regions = ",".join(demo_server.truth.regions)
+        args = ["--org", "--regions", regions, "--out", str(tmp_path), "--format", "json"]
+        proc = run_cli(args, server_env(demo_server))
+    finally:
+        demo_server.set_faults(FaultPlan())
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    inventory, _, _ = read_snapshot(tmp_path / "evidence")
+    coverage = inventory["coverage"]
+    failed = coverage[(coverage["status"] == "error") & (coverage["collector"] == "lambda")]
+    assert set(zip(failed["account_id"], failed["region"], strict=True)) == {
+        (victim.account_id, victim.region)
+    }
+    functions = inventory["functions"]
+    assert not ((functions["account_id"] == victim.account_id) & (functions["region"] == victim.region)).any()
+    others = {
+        f.function_arn
+        for f in demo_server.truth.functions
+        if (f.account_id, f.region) != (victim.account_id, victim.region)
+    }
+    assert others <= set(functions["function_arn"])
+    findings = json.loads((tmp_path / "findings.json").read_text())
+    unit_errors = [
+        f for f in findings if f["resource_type"] == "unit" and f["account_id"] == victim.account_id
+    ]
+    assert unit_errors and all(f["status"] == "error" for f in unit_errors)
+
+
+def test_findings_match_the_seeding_intent(crawled: tuple[DemoServer, Path]) -> None:
+    """Every seeded expectation (rule, resource, status) holds in findings.json."""
+    demo, out = crawled
+    findings = json.loads((out / "findings.json").read_text())
+    # Function expectations name the function by ARN; findings carry the name as resource_id.
+    # Account-scope rows (LG-CFG-03) are matched without their region: one row per account.
+    got = {
+        (
+            f["rule_id"],
+            f["account_id"],
+            "" if f["resource_type"] == "account" else f["region"],
+            f["resource_type"],
+            f["resource_arn"] if f["resource_type"] == "function" else f["resource_id"],
+        ): f["status"]
+        for f in findings
+    }
+    expectations = demo.truth.expectations
+    assert len(expectations) > 500
+    wrong = []
+    for e in expectations:
+        region = "" if e.resource_type == "account" else e.region
+        key = (e.rule_id, e.account_id, region, e.resource_type, e.resource_id)
+        if got.get(key) != e.status:
+            wrong.append((key, e.status, got.get(key)))
+    assert not wrong[:20]

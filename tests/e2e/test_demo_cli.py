@@ -25,7 +25,13 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_demo_writes_every_output(demo_run: Path) -> None:
-    for name in ("findings.json", "findings.csv", "compliance-report.xlsx", "audit-report.pdf", "scorecard.pdf"):
+    for name in (
+        "findings.json",
+        "findings.csv",
+        "compliance-report.xlsx",
+        "audit-report.pdf",
+        "scorecard.pdf",
+    ):
         assert (demo_run / name).stat().st_size > 0, name
     manifest = json.loads((demo_run / "evidence" / "manifest.json").read_text())
     assert all((demo_run / "evidence" / name).is_file() for name in manifest["files"])
@@ -39,13 +45,25 @@ def test_every_rule_has_pass_and_fail_rows(demo_run: Path) -> None:
     statuses: dict[str, set[str]] = {}
     for f in findings:
         statuses.setdefault(f["rule_id"], set()).add(f["status"])
-    missing = {r: sorted(statuses.get(r, set())) for r in rule_ids if not {"pass", "fail"} <= statuses.get(r, set())}
+    missing = {
+        r: sorted(statuses.get(r, set())) for r in rule_ids if not {"pass", "fail"} <= statuses.get(r, set())
+    }
     assert not missing
 
 
 def test_snapshot_rerun_is_byte_identical_and_fail_on_exits_1(demo_run: Path, tmp_path: Path) -> None:
-    proc = run_cli(["--from-snapshot", str(demo_run / "evidence"), "--out", str(tmp_path), "--format", "json",
-                    "--fail-on", "critical"])
+    proc = run_cli(
+        [
+            "--from-snapshot",
+            str(demo_run / "evidence"),
+            "--out",
+            str(tmp_path),
+            "--format",
+            "json",
+            "--fail-on",
+            "critical",
+        ]
+    )
     assert proc.returncode == 1, proc.stderr[-3000:]
     assert (tmp_path / "findings.json").read_bytes() == (demo_run / "findings.json").read_bytes()
 
@@ -89,23 +107,36 @@ def test_out_that_is_a_file_is_exit_2(tmp_path: Path) -> None:
 
 
 def test_no_credentials_is_exit_2(tmp_path: Path) -> None:
-    proc = run_cli(["--org", "--regions", "us-east-1", "--out", str(tmp_path)],
-                   {"AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
-                    "AWS_EC2_METADATA_DISABLED": "true"})
+    proc = run_cli(
+        ["--org", "--regions", "us-east-1", "--out", str(tmp_path)],
+        {
+            "AWS_CONFIG_FILE": "/nonexistent",
+            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        },
+    )
     assert proc.returncode == 2, proc.stderr
     assert "credentials" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_whole_demo_crawl_attempts_only_reads(demo_server: DemoServer) -> None:
     c = demo_server.credentials
-    session = boto3.Session(aws_access_key_id=c["AWS_ACCESS_KEY_ID"], aws_secret_access_key=c["AWS_SECRET_ACCESS_KEY"],
-                            aws_session_token=c.get("AWS_SESSION_TOKEN"), region_name="us-east-1")
-    settings = replace(Settings(org=True, demo=True, regions=demo_server.truth.regions),
-                       endpoint_url=demo_server.endpoint_url)
+    session = boto3.Session(
+        aws_access_key_id=c["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=c["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=c.get("AWS_SESSION_TOKEN"),
+        region_name="us-east-1",
+    )
+    settings = replace(
+        Settings(org=True, demo=True, regions=demo_server.truth.regions),
+        endpoint_url=demo_server.endpoint_url,
+    )
     collected = collect(settings, session=session)
     monitor = collected.monitor
     assert not monitor.refused
     assert monitor.total() > 100
     reads = ("List", "Get", "Describe", "Select", "BatchGet")
-    assert all(op.startswith(reads) or (svc, op) in {("sts", "AssumeRole"), ("sts", "GetCallerIdentity")}
-               for svc, op in monitor.operations())
+    assert all(
+        op.startswith(reads) or (svc, op) in {("sts", "AssumeRole"), ("sts", "GetCallerIdentity")}
+        for svc, op in monitor.operations()
+    )

@@ -1,0 +1,213 @@
+"""Deterministic fault injection for the demo server, and the server's call counters.
+
+A call's fate depends only on (plan seed, account, region, service, operation, n), where n is
+the call's rank among the calls with that same key: the same crawl order meets the same faults
+whatever the thread interleaving across keys. Only the rate limiter depends on wall time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+from reporter.demo.wire import Call, CallKey
+
+DISCOVERY_SERVICES = frozenset({"sts", "organizations"})
+DISCOVERY_OPERATIONS = frozenset({("ec2", "DescribeRegions")})
+
+THROTTLE = "throttle"
+RATE_LIMITED = "rate_limited"
+ERROR_5XX = "error_5xx"
+DROP = "drop"
+EXPIRED_TOKEN = "expired_token"
+UNIT_FAILURE = "unit_failure"
+ACCESS_DENIED = "access_denied"
+
+
+@dataclass(frozen=True)
+class FaultPlan:
+    """Faults the demo server injects. Rates are fractions of calls in [0, 1]."""
+
+    seed: int = 0
+    latency_ms: float = 0.0
+    """Added to every call, discovery included (the server sleeps before answering)."""
+    throttle_rate: float = 0.0
+    """ThrottlingException (HTTP 400) for query/JSON services; TooManyRequestsException (429) for Lambda."""
+    error_5xx_rate: float = 0.0
+    """InternalFailure (HTTP 500) or ServiceUnavailable (HTTP 503); Lambda answers ServiceException."""
+    drop_rate: float = 0.0
+    """The connection is closed without an answer."""
+    denied_accounts: frozenset[str] = frozenset()
+    """AssumeRole into these accounts answers AccessDenied (on top of the demo's denied account)."""
+    expire_token_once: bool = False
+    """The first call made with the first session assumed into each account answers ExpiredToken.
+
+    Once per account, not once per session: a client that reacts to ExpiredToken by assuming the
+    role again must succeed, as it would against AWS.
+    """
+    rate_limit_per_account_region: float | None = None
+    """Requests per second allowed per (account, region), burst of one second; above it, throttled."""
+    fail_units: frozenset[tuple[str, str, str]] = frozenset()
+    """(account id, region, service) whose every call answers HTTP 500; IAM's region is "global"."""
+    discovery_faults: bool = False
+    """Also apply random faults and the rate limit to STS, Organizations and DescribeRegions."""
+
+    def __post_init__(self) -> None:
+        rates = (self.throttle_rate, self.error_5xx_rate, self.drop_rate)
+        if any(r < 0 or r > 1 for r in rates) or sum(rates) > 1:
+            raise ValueError("fault rates must be fractions whose sum is at most 1")
+        if self.latency_ms < 0:
+            raise ValueError("latency_ms must not be negative")
+        if self.rate_limit_per_account_region is not None and self.rate_limit_per_account_region <= 0:
+            raise ValueError("rate_limit_per_account_region must be positive")
+
+
+@dataclass(frozen=True)
+class FaultEvent:
+    key: CallKey
+    rank: int
+    """1 for the first call with this key, 2 for the second…"""
+    kind: str
+
+
+class ServerStats:
+    """Thread-safe counters of the calls the server answered, per (account, region, service, operation)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: Counter[CallKey] = Counter()
+        self._events: list[FaultEvent] = []
+
+    def record_call(self, key: CallKey) -> int:
+        """Count a call; returns its rank among calls with the same key."""
+        with self._lock:
+            self._calls[key] += 1
+            return self._calls[key]
+
+    def record_fault(self, key: CallKey, rank: int, kind: str) -> None:
+        with self._lock:
+            self._events.append(FaultEvent(key, rank, kind))
+
+    @property
+    def calls(self) -> dict[CallKey, int]:
+        with self._lock:
+            return dict(self._calls)
+
+    @property
+    def faults(self) -> list[FaultEvent]:
+        """Injected faults in the order they were answered."""
+        with self._lock:
+            return list(self._events)
+
+    def total_calls(
+        self,
+        *,
+        account_id: str | None = None,
+        region: str | None = None,
+        service: str | None = None,
+        operation: str | None = None,
+    ) -> int:
+        wanted = (account_id, region, service, operation)
+        return sum(
+            n
+            for key, n in self.calls.items()
+            if all(w is None or w == v for w, v in zip(wanted, key, strict=True))
+        )
+
+    def fault_counts(self) -> Counter[str]:
+        return Counter(e.kind for e in self.faults)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._calls.clear()
+            self._events.clear()
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: str
+    status: int
+    code: str
+    message: str
+
+
+class FaultInjector:
+    def __init__(self, plan: FaultPlan) -> None:
+        self.plan = plan
+        self._lock = threading.Lock()
+        self._sessions: dict[str, str] = {}
+        self._expired_accounts: set[str] = set()
+        self._buckets: dict[tuple[str, str], tuple[float, float]] = {}
+
+    def note_session(self, access_key: str, account_id: str) -> None:
+        """Remember credentials an AssumeRole answer handed out (for expire_token_once)."""
+        with self._lock:
+            self._sessions[access_key] = account_id
+
+    def decide(self, call: Call, rank: int) -> Decision | None:
+        plan, key = self.plan, call.key
+        if (key.account_id, key.region, key.service) in plan.fail_units or (
+            key.region == "global" and (key.account_id, call.region, key.service) in plan.fail_units
+        ):
+            return _server_error(call, 500, UNIT_FAILURE)
+        if plan.expire_token_once and self._expire(call.access_key):
+            code = "ExpiredToken" if call.protocol in ("query", "ec2") else "ExpiredTokenException"
+            return Decision(EXPIRED_TOKEN, 400, code, "The security token included in the request is expired")
+        discovery = key.service in DISCOVERY_SERVICES or (key.service, key.operation) in DISCOVERY_OPERATIONS
+        if discovery and not plan.discovery_faults:
+            return None
+        if plan.rate_limit_per_account_region is not None and not self._take_token(
+            key.account_id, key.region
+        ):
+            return _throttle(call, RATE_LIMITED)
+        draw = _uniform(plan.seed, key, rank)
+        if draw < plan.drop_rate:
+            return Decision(DROP, 0, "", "")
+        draw -= plan.drop_rate
+        if draw < plan.error_5xx_rate:
+            return _server_error(call, 503 if _uniform(plan.seed + 1, key, rank) < 0.5 else 500, ERROR_5XX)
+        draw -= plan.error_5xx_rate
+        if draw < plan.throttle_rate:
+            return _throttle(call, THROTTLE)
+        return None
+
+    def _expire(self, access_key: str) -> bool:
+        with self._lock:
+            account = self._sessions.get(access_key)
+            if account is None or account in self._expired_accounts:
+                return False
+            self._expired_accounts.add(account)
+            return True
+
+    def _take_token(self, account_id: str, region: str) -> bool:
+        rate = float(self.plan.rate_limit_per_account_region or 0)
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get((account_id, region), (max(rate, 1.0), now))
+            tokens = min(max(rate, 1.0), tokens + (now - last) * rate)
+            if tokens < 1.0:
+                self._buckets[(account_id, region)] = (tokens, now)
+                return False
+            self._buckets[(account_id, region)] = (tokens - 1.0, now)
+            return True
+
+
+def _uniform(seed: int, key: CallKey, rank: int) -> float:
+    text = "|".join((str(seed), *key, str(rank))).encode()
+    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big") / 2**64
+
+
+def _throttle(call: Call, kind: str) -> Decision:
+    if call.service == "lambda":
+        return Decision(kind, 429, "TooManyRequestsException", "Rate exceeded")
+    return Decision(kind, 400, "ThrottlingException", "Rate exceeded")
+
+
+def _server_error(call: Call, status: int, kind: str) -> Decision:
+    if call.service == "lambda":
+        return Decision(kind, status, "ServiceException", "The service encountered an internal error")
+    code = "ServiceUnavailable" if status == 503 else "InternalFailure"
+    return Decision(kind, status, code, "The request processing has failed because of an unknown error")

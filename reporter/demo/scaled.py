@@ -1,0 +1,152 @@
+"""A bigger synthetic organization for benchmarks (e.g. 50 accounts × 3 regions × 20 functions).
+
+Every member is ACTIVE and reachable; functions draw their traits from a seeded generator, so
+the same arguments always give the same organization. Each account holds a pool of execution
+roles that its functions share round-robin: IAM stays realistically sized while seeding stays
+fast (roles are the most expensive objects to create).
+"""
+
+from __future__ import annotations
+
+import random
+
+from reporter.demo import infra
+from reporter.demo.builder import AccountBuilder
+from reporter.demo.spec import OrgSpec, PermissionSpec
+
+SCALED_REGIONS: tuple[str, ...] = (
+    "us-east-1",
+    "eu-west-1",
+    "ap-southeast-2",
+    "us-west-2",
+    "eu-central-1",
+    "ap-northeast-1",
+    "ca-central-1",
+    "sa-east-1",
+)
+_OUS = ("Root/Workloads/Prod", "Root/Workloads/Dev", "Root/Sandbox", "Root/Security")
+_TEAMS = ("payments", "orders", "catalog", "identity", "search", "billing", "shipping", "analytics")
+_KINDS = (
+    "api",
+    "worker",
+    "consumer",
+    "cron",
+    "webhook",
+    "exporter",
+    "resizer",
+    "indexer",
+    "notifier",
+    "sync",
+)
+_RUNTIMES = (
+    "python3.12",
+    "python3.13",
+    "python3.11",
+    "nodejs22.x",
+    "python3.10",
+    "java21",
+    "ruby3.3",
+    "python3.8",
+)
+_ARCHETYPES = (
+    ("clean", 40),
+    ("unbounded", 15),
+    ("write_star", 8),
+    ("s3_star", 6),
+    ("leaky_boundary", 6),
+    ("trust_ec2", 5),
+    ("admin", 4),
+    ("pass_role", 4),
+    ("dead_grants", 4),
+    ("power_user", 3),
+    ("not_action", 3),
+    ("assume_any", 2),
+)
+ROLES_PER_ACCOUNT = 20
+
+
+def scaled_org(*, accounts: int, regions: int, functions_per_region: int, seed: int) -> OrgSpec:
+    if not 1 <= regions <= len(SCALED_REGIONS):
+        raise ValueError(f"regions must be between 1 and {len(SCALED_REGIONS)}")
+    if accounts < 1 or functions_per_region < 0:
+        raise ValueError("accounts must be positive and functions_per_region not negative")
+    rng = random.Random(f"reporter-demo-scaled-{seed}")
+    names = tuple(SCALED_REGIONS[:regions])
+    built = [_management(names[0])]
+    built.extend(_member(i, names, functions_per_region, rng) for i in range(accounts))
+    return OrgSpec(accounts=tuple(b.build() for b in built), regions=names, month=0)
+
+
+def _management(home: str) -> AccountBuilder:
+    b = AccountBuilder("management", "management", "Root", management=True, app="org")
+    b.config = [infra.config_global(home, admin_rule="no_admin_statements")]
+    return b
+
+
+def _member(index: int, regions: tuple[str, ...], per_region: int, rng: random.Random) -> AccountBuilder:
+    team = _TEAMS[index % len(_TEAMS)]
+    ou = _OUS[index % len(_OUS)]
+    env = ou.rsplit("/", 1)[-1].lower()
+    key = f"{team}-{env}-{index:03d}"
+    b = AccountBuilder(key, key, ou, tags=(("Environment", env), ("CostCenter", team)), app=team)
+    pool = [
+        rng.choices([a for a, _ in _ARCHETYPES], [w for _, w in _ARCHETYPES])[0]
+        for _ in range(ROLES_PER_ACCOUNT)
+    ]
+    pool[0] = "clean_vpc"  # the role of the account's VPC functions
+    for region in regions:
+        # A VPC with its NAT gateway costs over a dozen seeding calls: one per account suffices.
+        vpc_allowed = region == regions[0]
+        in_vpc = [_function(b, region, j, pool, rng, vpc_allowed) for j in range(per_region)]
+        if any(in_vpc):
+            b.networks.append(infra.two_az_vpc(f"{key}-vpc", region, "10.50.0.0/16"))
+    b.config = [
+        infra.config_global(regions[0], admin_rule="no_admin_statements", vpc_rule=rng.random() < 0.5)
+        if rng.random() < 0.6
+        else infra.config_regional(regions[0], recording=rng.random() < 0.5)
+    ]
+    return b
+
+
+def _function(
+    b: AccountBuilder, region: str, j: int, pool: list[str], rng: random.Random, vpc_allowed: bool
+) -> bool:
+    """Declare one function; True when it runs in the account-region's VPC."""
+    name = f"{b.app}-{_KINDS[j % len(_KINDS)]}-{region}-{j:03d}"
+    in_vpc = rng.random() < (0.4 if vpc_allowed else 0.0)
+    slot = 0 if in_vpc else 1 + (j * 7 + len(b.functions)) % (len(pool) - 1)
+    role = f"{b.app}-exec-{slot:02d}"
+    tags: list[tuple[str, str]] = [("Team", b.app)]
+    reserved = provisioned = None
+    if rng.random() < 0.1:
+        tags.append(("CostControl", "HighRisk"))
+        reserved = rng.choice((None, 5, 50))
+    if rng.random() < 0.1:
+        tags.append(("LatencyCritical", "true"))
+        provisioned = rng.choice((None, 2))
+    env: list[tuple[str, str]] = [("STAGE", "prod")]
+    secret: tuple[str, ...] = ()
+    if rng.random() < 0.1:
+        env.append(("DB_PASSWORD", f"pw-{rng.getrandbits(64):x}"))
+        secret = ("DB_PASSWORD",)
+    retention = rng.choices((30, None, 14), (6, 3, 1))[0]
+    b.fn(
+        name,
+        region,
+        pool[slot],
+        role=role,
+        runtime=rng.choice(_RUNTIMES),
+        tags=tuple(tags),
+        reserved=reserved,
+        provisioned=provisioned,
+        env=tuple(env),
+        secret_env=secret,
+        network=f"{b.key}-vpc" if in_vpc else None,
+        subnets=(("app-a", "app-b") if rng.random() < 0.7 else ("app-a",)) if in_vpc else (),
+        url_auth=rng.choices((None, "NONE", "AWS_IAM"), (18, 1, 1))[0],
+        permissions=(PermissionSpec("public", "*"),) if rng.random() < 0.03 else (),
+        log_group=rng.random() < 0.9,
+        log_retention=retention,
+        alarms=("Errors", "Throttles") if rng.random() < 0.4 else (),
+    )
+    return in_vpc

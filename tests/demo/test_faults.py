@@ -1,0 +1,239 @@
+"""Fault injection: deterministic decisions, and every fault observable from boto3 without retries."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import botocore.exceptions
+import pytest
+
+from reporter.demo import DemoServer, FaultPlan
+from reporter.demo.faults import FaultInjector
+from reporter.demo.wire import Call
+from tests.demo.conftest import NO_RETRIES, Clients
+
+MEMBER_REGION = "us-east-1"
+
+
+def _call(service: str, operation: str, protocol: str = "json", rank_key: str = "111111111111") -> Call:
+    return Call(
+        method="POST",
+        path="/",
+        query={},
+        content_type="application/x-amz-json-1.1",
+        target=f"X.{operation}",
+        body=b"",
+        access_key="AKIDEXAMPLE",
+        account_id=rank_key,
+        region="eu-west-1",
+        service=service,
+        protocol=protocol,
+        operation=operation,
+    )
+
+
+def _kinds(plan: FaultPlan, calls: int) -> list[str | None]:
+    injector = FaultInjector(plan)
+    call = _call("logs", "DescribeLogGroups")
+    return [(d.kind if (d := injector.decide(call, rank)) else None) for rank in range(1, calls + 1)]
+
+
+def test_decisions_are_a_function_of_seed_key_and_rank() -> None:
+    plan = FaultPlan(seed=11, throttle_rate=0.3, error_5xx_rate=0.2, drop_rate=0.1)
+    first, second = _kinds(plan, 400), _kinds(plan, 400)
+    assert first == second
+    assert _kinds(FaultPlan(seed=12, throttle_rate=0.3, error_5xx_rate=0.2, drop_rate=0.1), 400) != first
+    share = {kind: first.count(kind) / len(first) for kind in ("throttle", "error_5xx", "drop")}
+    assert 0.22 < share["throttle"] < 0.38
+    assert 0.13 < share["error_5xx"] < 0.27
+    assert 0.05 < share["drop"] < 0.16
+
+
+def test_discovery_is_spared_unless_asked() -> None:
+    plan = FaultPlan(throttle_rate=1.0)
+    assert FaultInjector(plan).decide(_call("sts", "AssumeRole", "query"), 1) is None
+    assert FaultInjector(plan).decide(_call("organizations", "ListAccounts"), 1) is None
+    loud = FaultPlan(throttle_rate=1.0, discovery_faults=True)
+    decision = FaultInjector(loud).decide(_call("organizations", "ListAccounts"), 1)
+    assert decision is not None and decision.code == "ThrottlingException"
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"throttle_rate": 1.5},
+        {"throttle_rate": 0.6, "drop_rate": 0.6},
+        {"latency_ms": -1.0},
+        {"rate_limit_per_account_region": 0.0},
+    ],
+)
+def test_invalid_plans_are_refused(kwargs: dict[str, float]) -> None:
+    with pytest.raises(ValueError):
+        FaultPlan(**kwargs)  # type: ignore[arg-type]
+
+
+# --- through the server ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Iterator[DemoServer]:
+    with DemoServer.scaled(accounts=2, regions=2, functions_per_region=2, seed=3) as server:
+        yield server
+
+
+@pytest.fixture
+def use(tiny: DemoServer) -> Iterator[Callable[[FaultPlan], None]]:
+    def apply(plan: FaultPlan) -> None:
+        tiny.stats.reset()
+        tiny.set_faults(plan)
+
+    yield apply
+    tiny.set_faults(FaultPlan())
+
+
+@pytest.fixture
+def aws(tiny: DemoServer) -> Clients:
+    return Clients(tiny, NO_RETRIES)
+
+
+def _member(tiny: DemoServer) -> str:
+    return next(a.account_id for a in tiny.truth.reachable_accounts if not a.is_management)
+
+
+def _client_error(fn: Callable[[], object]) -> botocore.exceptions.ClientError:
+    with pytest.raises(botocore.exceptions.ClientError) as exc:
+        fn()
+    return exc.value
+
+
+def test_throttling_per_protocol(tiny: DemoServer, aws: Clients, use: Callable[[FaultPlan], None]) -> None:
+    member = _member(tiny)
+    lam, logs = aws.member(member, "lambda"), aws.member(member, "logs")
+    iam, ec2, cw = aws.member(member, "iam"), aws.member(member, "ec2"), aws.member(member, "cloudwatch")
+    use(FaultPlan(throttle_rate=1.0))
+    err = _client_error(lam.list_functions)
+    assert (err.response["Error"]["Code"], err.response["ResponseMetadata"]["HTTPStatusCode"]) == (
+        "TooManyRequestsException",
+        429,
+    )
+    for call in (logs.describe_log_groups, iam.list_roles, ec2.describe_subnets, cw.describe_alarms):
+        err = _client_error(call)
+        assert err.response["Error"]["Code"] == "ThrottlingException", call
+        assert err.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    # Discovery keeps working: the crawl can still find its targets.
+    assert aws.mgmt("organizations").list_accounts()["Accounts"]
+    assert aws.mgmt("sts").get_caller_identity()["Account"] == tiny.truth.management_account_id
+    assert tiny.stats.fault_counts()["throttle"] == 5
+
+
+def test_server_errors(tiny: DemoServer, aws: Clients, use: Callable[[FaultPlan], None]) -> None:
+    lam, logs = aws.member(_member(tiny), "lambda"), aws.member(_member(tiny), "logs")
+    use(FaultPlan(error_5xx_rate=1.0))
+    statuses = set()
+    for _ in range(6):
+        for call in (lam.list_functions, logs.describe_log_groups):
+            statuses.add(_client_error(call).response["ResponseMetadata"]["HTTPStatusCode"])
+    assert statuses <= {500, 503} and statuses
+    assert tiny.stats.fault_counts()["error_5xx"] == 12
+
+
+def test_dropped_connections(tiny: DemoServer, aws: Clients, use: Callable[[FaultPlan], None]) -> None:
+    lam = aws.member(_member(tiny), "lambda")
+    use(FaultPlan(drop_rate=1.0))
+    with pytest.raises(
+        (botocore.exceptions.ConnectionClosedError, botocore.exceptions.EndpointConnectionError)
+    ):
+        lam.list_functions()
+    use(FaultPlan())
+    assert lam.list_functions()["Functions"]
+
+
+def test_latency(tiny: DemoServer, aws: Clients, use: Callable[[FaultPlan], None]) -> None:
+    lam = aws.member(_member(tiny), "lambda")
+    lam.list_functions()
+    use(FaultPlan(latency_ms=300))
+    started = time.perf_counter()
+    lam.list_functions()
+    assert time.perf_counter() - started >= 0.3
+
+
+def test_denied_accounts(tiny: DemoServer, aws: Clients, use: Callable[[FaultPlan], None]) -> None:
+    member = _member(tiny)
+    use(FaultPlan(denied_accounts=frozenset({member})))
+    err = _client_error(lambda: aws.assume(member))
+    assert err.response["Error"]["Code"] == "AccessDenied"
+    assert tiny.stats.fault_counts()["access_denied"] == 1
+
+
+def test_expired_token_once_per_account(
+    tiny: DemoServer, aws: Clients, use: Callable[[FaultPlan], None]
+) -> None:
+    member = _member(tiny)
+    use(FaultPlan(expire_token_once=True))
+    fresh = Clients(tiny, NO_RETRIES)
+    lam = fresh.member(member, "lambda")
+    err = _client_error(lam.list_functions)
+    assert err.response["Error"]["Code"] == "ExpiredTokenException"
+    assert lam.list_functions()["Functions"]
+    again = Clients(tiny, NO_RETRIES).member(member, "iam")  # a new session: already expired once
+    assert again.list_roles()["Roles"]
+    assert tiny.stats.fault_counts()["expired_token"] == 1
+
+
+def test_rate_limit_per_account_region(
+    tiny: DemoServer, aws: Clients, use: Callable[[FaultPlan], None]
+) -> None:
+    member = _member(tiny)
+    lam, other_region = aws.member(member, "lambda"), aws.member(member, "lambda", "eu-west-1")
+    use(FaultPlan(rate_limit_per_account_region=2.0))
+    outcomes = []
+    for _ in range(6):
+        try:
+            lam.list_functions()
+            outcomes.append("ok")
+        except botocore.exceptions.ClientError as exc:
+            outcomes.append(exc.response["Error"]["Code"])
+    assert outcomes[0] == "ok"
+    assert outcomes.count("TooManyRequestsException") >= 3
+    assert other_region.list_functions()["Functions"]  # a separate bucket
+
+
+def test_fail_units(tiny: DemoServer, aws: Clients, use: Callable[[FaultPlan], None]) -> None:
+    member = _member(tiny)
+    use(FaultPlan(fail_units=frozenset({(member, MEMBER_REGION, "lambda"), (member, "global", "iam")})))
+    err = _client_error(aws.member(member, "lambda", MEMBER_REGION).list_functions)
+    assert (err.response["Error"]["Code"], err.response["ResponseMetadata"]["HTTPStatusCode"]) == (
+        "ServiceException",
+        500,
+    )
+    assert _client_error(aws.member(member, "iam").list_roles).response["Error"]["Code"] == "InternalFailure"
+    assert aws.member(member, "lambda", "eu-west-1").list_functions()["Functions"]
+    assert aws.member(member, "logs", MEMBER_REGION).describe_log_groups()["logGroups"]
+
+
+def test_same_plan_same_faults_through_the_server(
+    tiny: DemoServer, aws: Clients, use: Callable[[FaultPlan], None]
+) -> None:
+    member = _member(tiny)
+    lam, logs = aws.member(member, "lambda"), aws.member(member, "logs")
+
+    def run(plan: FaultPlan) -> list[str]:
+        use(plan)
+        seen = []
+        for _ in range(15):
+            for call in (lam.list_functions, logs.describe_log_groups):
+                try:
+                    call()
+                    seen.append("ok")
+                except botocore.exceptions.ClientError as exc:
+                    seen.append(str(exc.response["Error"]["Code"]))
+        return seen
+
+    plan = FaultPlan(seed=5, throttle_rate=0.3, error_5xx_rate=0.2)
+    first = run(plan)
+    recorded = [(e.key.operation, e.rank, e.kind) for e in tiny.stats.faults]
+    assert first == run(plan)
+    assert recorded == [(e.key.operation, e.rank, e.kind) for e in tiny.stats.faults]
+    assert "ok" in first and len(set(first)) > 2
+    assert run(FaultPlan(seed=6, throttle_rate=0.3, error_5xx_rate=0.2)) != first
