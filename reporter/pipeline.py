@@ -51,8 +51,9 @@ def run(settings: Settings) -> RunOutcome:
     if settings.from_snapshot is not None:
         inventory, manifest, digest = read_snapshot(settings.from_snapshot)
         # The evidence is judged as of the day it was collected, so a re-run reproduces the findings.
+        directory = settings.from_snapshot
         settings = replace(settings, run_date=run_date_of(manifest), demo=manifest.demo)
-        return evaluate(settings, Evidence(inventory, manifest, digest, settings.from_snapshot))
+        return evaluate(settings, Evidence(inventory, manifest, digest, directory))
     if settings.demo:
         return _run_demo(settings)
     collected = collect(settings, progress=make_progress())
@@ -66,7 +67,7 @@ def _keep_evidence(settings: Settings, collected: Collected) -> Evidence:
 
 
 def _run_demo(settings: Settings) -> RunOutcome:
-    from reporter.demo.server import DemoServer, demo_month_indexes
+    from reporter.demo import DemoServer, demo_month_indexes
 
     months = demo_month_indexes(settings.demo_months)
     outcome: RunOutcome | None = None
