@@ -1,0 +1,43 @@
+-- id: LG-PUB-01
+-- title: Function policies do not allow public invocation
+-- severity: critical
+-- scope: function
+-- guide: Serverless Governance: A Paradigm Shift
+-- frameworks: Security Hub Lambda.1; AWS Config LAMBDA_FUNCTION_PUBLIC_ACCESS_PROHIBITED
+-- reads: functions, function_policies
+-- remediation: aws lambda remove-permission --function-name {name} --region {region} --statement-id {public_sid}
+
+-- is_public (set by the collector): Principal "*" or {"AWS": "*"} without a condition pinning a
+-- fixed account, ARN or organization (aws:SourceAccount, aws:SourceArn, aws:SourceOwner,
+-- aws:PrincipalOrgID, aws:PrincipalAccount, aws:PrincipalArn, lambda:EventSourceToken).
+-- Every function is judged: one without a resource policy cannot be invoked publicly.
+with statements as (
+    select
+        function_arn,
+        count(*) as statements,
+        list(coalesce(sid, '(no Sid)') order by sid) filter (where effect = 'Allow' and is_public) as public_sids,
+        -- action is canonical JSON ("lambda:InvokeFunction" or a list): shown without its quotes
+        list(distinct regexp_replace(action, '["\[\]]', '', 'g')) filter (where effect = 'Allow' and is_public)
+            as public_actions
+    from function_policies
+    group by function_arn
+)
+select
+    f.account_id,
+    f.region,
+    'function' as resource_type,
+    f.name as resource_id,
+    f.function_arn as resource_arn,
+    case when len(s.public_sids) > 0 then 'fail' else 'pass' end as status,
+    case
+        when len(s.public_sids) > 0 then
+            'Resource policy of ' || f.name || ' lets anyone (Principal *) call ' || preview(list_sort(s.public_actions), 3)
+            || ' without a condition pinning an account, ARN or organization: statement(s) ' || preview(s.public_sids, 5)
+        when s.statements > 0 then
+            'Resource policy of ' || f.name || ' (' || s.statements || ' statement(s)) allows no public access'
+        else f.name || ' has no resource-based policy'
+    end as reason,
+    f.name,
+    s.public_sids[1] as public_sid
+from functions as f
+left join statements as s on s.function_arn = f.function_arn

@@ -1,0 +1,210 @@
+"""LG-CFG-01..04: Config recorders, rules and evaluations, judged where the Config unit ran."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.rules.helpers import ACCT, OTHER_ACCT, REGION, REGION2, judge, only, unit
+
+CONFIG_TABLES = ("config_recorders", "config_rules", "config_compliance")
+GUIDE_RULE_2_PARAMETERS = (
+    '{"policyArns":"arn:aws:iam::aws:policy/AdministratorAccess,arn:aws:iam::aws:policy/PowerUserAccess"}'
+)
+
+
+def _config_ran(*regions: str, account: str = ACCT) -> list[dict[str, Any]]:
+    return [unit("config", CONFIG_TABLES, account=account, region=r) for r in regions]
+
+
+def _recorder(
+    region: str = REGION,
+    *,
+    recording: bool = True,
+    include_global: bool = True,
+    account: str = ACCT,
+    resource_types: list[str] | None = None,
+) -> dict[str, Any]:
+    return {
+        "account_id": account,
+        "region": region,
+        "recorder_name": "default",
+        "recording": recording,
+        "all_supported": resource_types is None,
+        "include_global": include_global and resource_types is None,
+        "resource_types": resource_types or [],
+        "last_status": "SUCCESS" if recording else "PENDING",
+    }
+
+
+def _rule(
+    name: str,
+    identifier: str,
+    region: str = REGION,
+    *,
+    params: str | None = None,
+    state: str = "ACTIVE",
+    owner: str = "AWS",
+) -> dict[str, Any]:
+    return {
+        "account_id": ACCT,
+        "region": region,
+        "rule_name": name,
+        "rule_arn": f"arn:aws:config:{region}:{ACCT}:config-rule/{name}",
+        "source_owner": owner,
+        "source_identifier": identifier,
+        "input_parameters": params,
+        "state": state,
+    }
+
+
+def test_cfg_01_judges_every_region_where_config_was_read() -> None:
+    records = {
+        "coverage": [
+            *_config_ran(REGION, REGION2, "ap-south-1"),
+            unit("lambda", ["functions"], region="sa-east-1"),
+        ],
+        "config_recorders": [_recorder(REGION), _recorder(REGION2, recording=False)],
+    }
+    findings = judge(records, "LG-CFG-01")
+    assert sorted(findings["region"]) == ["ap-south-1", REGION, REGION2]
+    assert only(findings, "LG-CFG-01", f"{ACCT}/{REGION}")["status"] == "pass"
+    stopped = only(findings, "LG-CFG-01", f"{ACCT}/{REGION2}")
+    assert stopped["status"] == "fail" and "is not recording (last status PENDING)" in stopped["reason"]
+    assert stopped["remediation"] == (
+        "aws configservice start-configuration-recorder --configuration-recorder-name default "
+        f"--region {REGION2}"
+    )
+    missing = only(findings, "LG-CFG-01", f"{ACCT}/ap-south-1")
+    assert missing["status"] == "fail" and missing["reason"].startswith("No AWS Config recorder in")
+    assert missing["remediation"].startswith("aws configservice put-configuration-recorder")
+    assert missing["resource_type"] == "account-region" and missing["resource_arn"] is None
+
+
+def test_cfg_01_skips_account_regions_never_crawled() -> None:
+    records = {"coverage": [unit("config", CONFIG_TABLES, status="skipped", message="region not enabled")]}
+    assert judge(records, "LG-CFG-01").empty
+
+
+@pytest.mark.parametrize(
+    ("rules", "status", "fragment"),
+    [
+        ([], "fail", "No LAMBDA_INSIDE_VPC Config rule is deployed"),
+        ([_rule("vpc", "LAMBDA_INSIDE_VPC", state="DELETING")], "fail", "No LAMBDA_INSIDE_VPC"),
+        ([_rule("vpc", "LAMBDA_INSIDE_VPC", REGION2)], "fail", "No LAMBDA_INSIDE_VPC"),
+        ([_rule("lambda-function-in-vpc", "LAMBDA_INSIDE_VPC")], "pass", "as lambda-function-in-vpc"),
+    ],
+)
+def test_cfg_02(rules: list[dict[str, Any]], status: str, fragment: str) -> None:
+    records = {"coverage": _config_ran(REGION), "config_rules": rules}
+    finding = only(judge(records, "LG-CFG-02"), "LG-CFG-02")
+    assert finding["status"] == status and fragment in finding["reason"]
+    assert (
+        "LAMBDA_FUNCTION_IN_VPC does not exist" in finding["reason"]
+        or "non-existent LAMBDA_FUNCTION_IN_VPC" in finding["reason"]
+    )
+
+
+def test_cfg_03_inverted_managed_policy_check_is_misdeployed() -> None:
+    records = {
+        "coverage": _config_ran(REGION, REGION2),
+        "config_recorders": [_recorder(REGION), _recorder(REGION2, include_global=False)],
+        "config_rules": [
+            _rule(
+                "lambda-iam-least-privilege-check",
+                "IAM_ROLE_MANAGED_POLICY_CHECK",
+                params=GUIDE_RULE_2_PARAMETERS,
+            )
+        ],
+    }
+    finding = only(judge(records, "LG-CFG-03"), "LG-CFG-03")
+    assert finding["status"] == "fail"
+    assert (
+        finding["resource_id"] == ACCT
+        and finding["region"] == "global"
+        and finding["resource_type"] == "account"
+    )
+    assert "misdeployed" in finding["reason"] and "LACK those policies" in finding["reason"]
+    assert finding["remediation"].startswith(
+        "aws configservice delete-config-rule --config-rule-name lambda-iam-least-privilege-check "
+        f"--region {REGION} && "
+        f"aws configservice put-config-rule --region {REGION} "
+    )
+
+
+def test_cfg_03_admin_access_rule_where_iam_is_recorded_passes() -> None:
+    records = {
+        "coverage": _config_ran(REGION, REGION2),
+        "config_recorders": [
+            _recorder(REGION, include_global=False),
+            _recorder(REGION2, resource_types=["AWS::IAM::Role"]),
+        ],
+        "config_rules": [_rule("no-admin", "IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS", REGION2)],
+    }
+    finding = only(judge(records, "LG-CFG-03"), "LG-CFG-03")
+    assert finding["status"] == "pass" and f"no-admin ({REGION2})" in finding["reason"]
+    assert "misdeployed" not in finding["reason"]
+
+
+def test_cfg_03_rule_outside_the_global_region_does_not_count() -> None:
+    records = {
+        "coverage": _config_ran(REGION, REGION2),
+        "config_recorders": [_recorder(REGION), _recorder(REGION2, include_global=False)],
+        "config_rules": [_rule("no-admin", "IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS", REGION2)],
+    }
+    finding = only(judge(records, "LG-CFG-03"), "LG-CFG-03")
+    assert finding["status"] == "fail"
+    assert f"is deployed in {REGION}, where account {ACCT} records IAM" in finding["reason"]
+
+
+def test_cfg_03_without_a_global_recorder_fails_and_says_why() -> None:
+    records = {
+        "coverage": [*_config_ran(REGION, REGION2), *_config_ran(REGION, account=OTHER_ACCT)],
+        "config_recorders": [
+            _recorder(REGION, include_global=False),
+            _recorder(REGION2, recording=False),
+            _recorder(REGION, account=OTHER_ACCT),
+        ],
+        "config_rules": [_rule("no-admin", "IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS")],
+    }
+    findings = judge(records, "LG-CFG-03")
+    finding = only(findings, "LG-CFG-03", ACCT)
+    assert finding["status"] == "fail"
+    assert f"records global IAM resources (regions read: {REGION}, {REGION2})" in finding["reason"]
+    assert finding["remediation"].startswith("Record IAM in one region first")
+    assert only(findings, "LG-CFG-03", OTHER_ACCT)["status"] == "fail"
+
+
+def _evaluation(rule: str, rtype: str, rid: str, compliance: str) -> dict[str, Any]:
+    return {
+        "account_id": ACCT,
+        "region": REGION,
+        "rule_name": rule,
+        "resource_type": rtype,
+        "resource_id": rid,
+        "compliance": compliance,
+        "annotation": "not in a VPC" if compliance == "NON_COMPLIANT" else None,
+    }
+
+
+def test_cfg_04_imports_evaluations_of_functions_and_roles() -> None:
+    records = {
+        "config_compliance": [
+            _evaluation("lambda-inside-vpc", "AWS::Lambda::Function", "api", "NON_COMPLIANT"),
+            _evaluation("lambda-inside-vpc", "AWS::Lambda::Function", "worker", "COMPLIANT"),
+            _evaluation("lambda-inside-vpc", "AWS::Lambda::Function", "new", "INSUFFICIENT_DATA"),
+            _evaluation("iam-check", "AWS::IAM::Role", "AROAEXAMPLE", "NOT_APPLICABLE"),
+            _evaluation("s3-check", "AWS::S3::Bucket", "bucket", "NON_COMPLIANT"),
+        ]
+    }
+    findings = judge(records, "LG-CFG-04")
+    assert len(findings) == 2
+    api = only(findings, "LG-CFG-04", "lambda-inside-vpc/AWS::Lambda::Function/api")
+    assert api["status"] == "fail" and api["resource_type"] == "config-resource"
+    assert (
+        api["reason"]
+        == "AWS Config rule lambda-inside-vpc reports Lambda function api NON_COMPLIANT: not in a VPC"
+    )
+    assert "--config-rule-name lambda-inside-vpc --compliance-types NON_COMPLIANT" in api["remediation"]
+    assert only(findings, "LG-CFG-04", "lambda-inside-vpc/AWS::Lambda::Function/worker")["status"] == "pass"
