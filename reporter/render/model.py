@@ -74,7 +74,8 @@ class ReportModel:
     findings: pd.DataFrame
     """reporter.findings.FINDING_COLUMNS + guide_section; every status, one row per (rule, resource)."""
     controls: pd.DataFrame
-    """rule_id, title, severity, guide_section, frameworks, remediation, pass, fail, error, waived, pass_rate."""
+    """rule_id, title, severity, guide_section, frameworks, remediation,
+    pass, fail, error, waived, pass_rate."""
     accounts: pd.DataFrame
     """account_id, account_name, ou_path, status, score, grade, critical, high, medium, low,
     waived, errors, delta (score change vs. the previous run, null when unknown)."""
@@ -96,4 +97,6 @@ class ReportModel:
     """run_id, run_at, scope (organization | account), scope_id, score, grade — one row per run
     and scope, oldest first; empty without history."""
     deltas: pd.DataFrame
-    """account_id, account_name, rule_id, new, fixed, still_failing, score_delta; empty without history."""
+    """account_id, account_name, rule_id, new, fixed, still_failing, score_delta, then gone (the
+    resource is no longer reported), newly_waived and unjudged (now an error row or an unread unit:
+    never claimed as fixed); empty without history."""
