@@ -75,7 +75,7 @@ def _run_demo(settings: Settings) -> RunOutcome:
         last = position == len(months) - 1
         # Earlier months land in sibling folders of --out, so the history root sees them as past runs.
         run_date = _months_before(settings.run_date, len(months) - 1 - position)
-        out = settings.out if last else settings.out.parent / f"{settings.out.name}-{run_date:%Y-%m}"
+        out = settings.out if last else _sibling(settings.out, run_date)
         with DemoServer(month=month) as demo:
             session = boto3.Session(
                 aws_access_key_id=demo.credentials["AWS_ACCESS_KEY_ID"],
@@ -92,9 +92,24 @@ def _run_demo(settings: Settings) -> RunOutcome:
                 regions=settings.regions or demo.truth.regions,
             )
             collected = collect(month_settings, session=session, progress=make_progress())
+        # The demo simulates a month per run: its evidence carries the simulated run time, so the
+        # history shows a monthly trend (the manifest says demo=true).
+        shift = settings.run_date - run_date
+        collected.manifest = replace(
+            collected.manifest,
+            started_at=(dt.datetime.fromisoformat(collected.manifest.started_at) - shift).isoformat(),
+            finished_at=(dt.datetime.fromisoformat(collected.manifest.finished_at) - shift).isoformat(),
+        )
         outcome = evaluate(month_settings, _keep_evidence(month_settings, collected))
     assert outcome is not None
     return outcome
+
+
+def _sibling(out: Path, run_date: dt.date) -> Path:
+    """Earlier demo months: reports/2026-11 → reports/2026-09; reports/demo → reports/demo-2026-09."""
+    if len(out.name) == 7 and out.name[4] == "-" and out.name.replace("-", "").isdigit():
+        return out.parent / f"{run_date:%Y-%m}"
+    return out.parent / f"{out.name}-{run_date:%Y-%m}"
 
 
 def _months_before(day: dt.date, months: int) -> dt.date:
