@@ -5,13 +5,18 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PY="${PYTHON:-python3}"
 
+libs() { { ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } | grep -q "$1"; }
+
 need_system_packages() {
-  # WeasyPrint needs Pango (with HarfBuzz) and at least one font; pdftoppm is used to look at PDFs.
+  # WeasyPrint needs Pango (with HarfBuzz) and fonts; venv needs ensurepip (python3-venv on Debian).
   local missing=()
-  ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || missing+=(libpango-1.0-0)
-  ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so' || missing+=(libpangoft2-1.0-0)
-  ldconfig -p 2>/dev/null | grep -q 'libharfbuzz.so' || missing+=(libharfbuzz0b)
-  ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset.so' || missing+=(libharfbuzz-subset0)
+  libs 'libpango-1.0.so' || missing+=(libpango-1.0-0)
+  libs 'libpangoft2-1.0.so' || missing+=(libpangoft2-1.0-0)
+  libs 'libharfbuzz.so' || missing+=(libharfbuzz0b)
+  libs 'libharfbuzz-subset.so' || missing+=(libharfbuzz-subset0)
+  if [ ! -x .venv/bin/python ] && ! "$PY" -c 'import ensurepip' >/dev/null 2>&1; then
+    missing+=("python3-venv")
+  fi
   fc-list 2>/dev/null | grep -qi 'dejavu' || missing+=(fonts-dejavu-core fontconfig)
   # Account and function names can be in any script; a CJK font keeps them legible in the PDFs.
   fc-list 2>/dev/null | grep -qi 'wenquanyi' || missing+=(fonts-wqy-microhei)

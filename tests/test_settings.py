@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reporter.errors import UserError
+from reporter.settings import Settings, load_config
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "config.toml"
+
+
+def test_the_example_config_loads_and_reaches_rule_parameters() -> None:
+    settings = load_config(EXAMPLE, Settings())
+    assert settings.regions == ("us-east-1", "eu-west-1")
+    assert settings.thresholds.concurrency_cap == 5
+    assert settings.weights == {"critical": 10, "high": 5, "medium": 3, "low": 1}
+    params = settings.rule_parameters()
+    assert params["high_risk_tag_value"] == "HighRisk"
+    assert params["run_date"] == settings.run_date
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("workers = [", "invalid TOML"),
+        ("colour = 1", "unknown key 'colour'"),
+        ("[thresholds]\nconcurrency_cap = 'five'", "must be int"),
+        ("[thresholds]\nnope = 1", "unknown threshold"),
+        ("[weights]\nurgent = 3", "unknown severity"),
+        ("[weights]\nhigh = -1", "non-negative"),
+        ("regions = 'us-east-1'", "list of strings"),
+        ("workers = true", "must be int"),
+    ],
+)
+def test_bad_config_is_one_line_user_error(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    with pytest.raises(UserError, match=message) as err:
+        load_config(path, Settings())
+    assert "\n" not in str(err.value)
+
+
+def test_missing_config(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="not found"):
+        load_config(tmp_path / "none.toml", Settings())
