@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from reporter.render.model import Risk, RunMeta
+from reporter.waivers import WAIVER_COLUMNS
 
 _STRS = pa.list_(pa.string())
 _TAGS = pa.map_(pa.string(), pa.string())
@@ -263,19 +264,7 @@ def waivers_frame(keys: list[str], hostile_reason: str | None) -> pd.DataFrame:
         | {"waiver_id": f"W-{len(uniq) + 2:04d}", "rule": "LG-PERF-03", "resource": "gone-*"}
         | {"reason": "Decommissioned service", "expires": "2027-06-30", "state": "unused"}
     )
-    cols = [
-        "waiver_id",
-        "rule",
-        "account",
-        "region",
-        "resource",
-        "reason",
-        "owner",
-        "expires",
-        "state",
-        "matched",
-    ]
-    return arrow(pd.DataFrame(rows, columns=cols))
+    return arrow(pd.DataFrame(rows, columns=list(WAIVER_COLUMNS)))
 
 
 def top_risks(calc: pd.DataFrame, rules: pd.DataFrame) -> tuple[Risk, ...]:

@@ -5,87 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+# The guide's own example role policy and boundary, verbatim: one copy, shared with the demo.
+from reporter.demo.guide import GUIDE_BOUNDARY as GUIDE_BOUNDARY
+from reporter.demo.guide import GUIDE_ROLE_POLICY as GUIDE_ROLE_POLICY
 from reporter.iam import EffectivePermissions, action_database, compile_policy, parse_policy
 from reporter.iam.catalog import load_catalog
 from reporter.iam.facts import PermissionFacts, permission_facts
-
-# shared/guide: "JSON: A Least-Privilege Execution Role Policy", copied verbatim.
-GUIDE_ROLE_POLICY = """
-{
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Sid": "AllowLogging",
-            "Effect": "Allow",
-            "Action": [
-                "logs:CreateLogGroup",
-                "logs:CreateLogStream",
-                "logs:PutLogEvents"
-            ],
-            "Resource": "arn:aws:logs:us-east-1:123456789012:*"
-        },
-        {
-            "Sid": "AllowS3ObjectAccess",
-            "Effect": "Allow",
-            "Action": [
-                "s3:GetObject",
-                "s3:PutObject"
-            ],
-            "Resource": "arn:aws:s3:::my-app-data-bucket/processed/*"
-        },
-        {
-            "Sid": "AllowDynamoDBItemAccess",
-            "Effect": "Allow",
-            "Action": [
-                "dynamodb:UpdateItem",
-                "dynamodb:GetItem"
-            ],
-            "Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/AppStateTable"
-        }
-    ]
-}
-"""
-
-# shared/guide: "JSON: A Lambda Permissions Boundary", copied verbatim.
-GUIDE_BOUNDARY = """
-{
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Sid": "CorePermissions",
-            "Effect": "Allow",
-            "Action": [
-                "logs:CreateLogGroup",
-                "logs:CreateLogStream",
-                "logs:PutLogEvents"
-            ],
-            "Resource": "*"
-        },
-        {
-            "Sid": "AllowedServiceAccess",
-            "Effect": "Allow",
-            "Action": [
-                "s3:GetObject",
-                "s3:PutObject",
-                "dynamodb:GetItem"
-            ],
-            "Resource": [
-                "arn:aws:s3:::my-app-data-bucket/*",
-                "arn:aws:dynamodb:us-east-1:123456789012:table/AppStateTable"
-            ]
-        },
-        {
-            "Sid": "DenyPrivilegeEscalation",
-            "Effect": "Deny",
-            "Action": [
-                "iam:*",
-                "kms:*"
-            ],
-            "Resource": "*"
-        }
-    ]
-}
-"""
 
 LAMBDA_TRUST = json.dumps(
     {
