@@ -2,31 +2,55 @@
 
 A unit is (account, region, collector); global collectors run once per account with region
 "global". Every unit ends with its records *and* an ok coverage row, or with an error coverage
-row and no records at all: a result that broke half-way is never presented as complete.
+row and no records at all: a result that broke half-way (a listing whose second page failed, a
+dropped connection mid-pagination) is never presented as complete.
 
-Scheduling: units are interleaved across account-regions (Lambda, the largest, first) and at
-most ``PER_KEY_LIMIT`` units of one account-region run at once, so one big account neither
-serializes the run nor makes the crawler throttle itself.
+Resilience, from the innermost layer out:
+
+- each request: botocore's adaptive retries (8 attempts, jittered exponential backoff) on
+  throttling (``ThrottlingException``, Lambda's ``TooManyRequestsException``/HTTP 429), 5xx
+  and dropped connections; once throttled, a client also paces its own sending rate;
+- each unit: up to ``Settings.unit_attempts`` attempts with fresh clients when the failure is
+  transient; ``ExpiredToken`` (which botocore does not retry: the clients hold frozen keys)
+  refreshes the account's credentials once and re-runs the unit with clients built from them,
+  also when a collector met it on a per-function call and kept it as an Issue;
+- each unit is given up after ``Settings.unit_timeout_s``: its coverage row says Timeout, its
+  late result is dropped, and its next request raises so its thread stops.
+
+Throughput: see schedule.py (largest first, per-account-region limit, in-flight gate of
+``Settings.workers`` requests over a larger pool of threads).
 """
 
 from __future__ import annotations
 
 import random
+import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import botocore.config
+import botocore.exceptions
+
 from reporter.aws.discover import Account, Targets
+from reporter.aws.schedule import Gate, Scheduler, Unit, plan, run_scheduled
 from reporter.aws.session import HOME_REGIONS, AccountCredentials, AwsAccess
 from reporter.collectors.base import Collector, CollectResult, UnitContext, error_code, error_message
 from reporter.inventory import GLOBAL_REGION
 from reporter.settings import Settings
 
+__all__ = ["CrawlResult", "Progress", "Unit", "coverage_row", "crawl"]
+
 PER_KEY_LIMIT = 2
 """Units of one (account, region) allowed to run at the same time."""
+THREADS_PER_WORKER = 4
+"""Pool threads per in-flight request slot: threads waiting for their client's pace or in a
+retry backoff hold no slot, so others can use it (bounded by MAX_THREADS)."""
+MAX_THREADS = 512
+CALL_ATTEMPTS = 8
+"""botocore attempts per request (the first try included)."""
 
 RETRYABLE = frozenset(
     {
@@ -37,6 +61,7 @@ RETRYABLE = frozenset(
         "SlowDown",
         "ServiceUnavailable",
         "ServiceUnavailableException",
+        "ServiceException",
         "InternalError",
         "InternalFailure",
         "ConnectionError",
@@ -48,23 +73,14 @@ RETRYABLE = frozenset(
 EXPIRED = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
 
 
-def _retryable(code: str) -> bool:
+def _retryable(exc: BaseException, code: str) -> bool:
+    if isinstance(exc, botocore.exceptions.ClientError):
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        if status >= 500 or status == 429:
+            return True
+    if isinstance(exc, botocore.exceptions.HTTPClientError | botocore.exceptions.ConnectionError):
+        return True
     return code in RETRYABLE or code.startswith("HTTP5")
-
-
-@dataclass(frozen=True)
-class Unit:
-    account_id: str
-    region: str
-    collector: Collector
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.account_id, self.region)
-
-    @property
-    def label(self) -> str:
-        return f"{self.account_id}/{self.region}/{self.collector.name}"
 
 
 class Progress(Protocol):
@@ -112,9 +128,24 @@ def coverage_row(
 class _Counter:
     def __init__(self) -> None:
         self.n = 0
+        self._lock = threading.Lock()
 
     def inc(self) -> None:
-        self.n += 1  # one unit's calls run on one thread at a time
+        # a collector may spread one unit's calls over a few threads
+        with self._lock:
+            self.n += 1
+
+
+@dataclass
+class _Run:
+    """What every unit of one crawl shares."""
+
+    access: AwsAccess
+    settings: Settings
+    home: str
+    partition: str
+    gate: Gate
+    config: botocore.config.Config
 
 
 def crawl(
@@ -140,44 +171,61 @@ def crawl(
                     message=f"account status is {acct.status}; not crawled",
                 )
             )
-    with ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="crawl") as pool:
-        creds = _assume_all(access, targets, settings, crawlable, pool, result, all_tables)
-        units = _plan(creds, targets.regions, collectors)
+    run = _Run(
+        access=access,
+        settings=settings,
+        home=HOME_REGIONS.get(targets.partition, "us-east-1"),
+        partition=targets.partition,
+        gate=Gate(settings.workers),
+        config=access.config.merge(
+            botocore.config.Config(retries={"mode": "adaptive", "total_max_attempts": CALL_ATTEMPTS})
+        ),
+    )
+    threads = min(MAX_THREADS, settings.workers * THREADS_PER_WORKER)
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="crawl")
+    abandoned = False
+    try:
+        creds = _assume_all(run, targets, crawlable, pool, result, all_tables)
+        units = plan(list(creds), targets.regions, collectors)
         if progress:
             progress.start(len(units))
-        _run_units(access, targets, settings, units, creds, pool, result, progress)
+        abandoned = _run_units(run, units, creds, pool, threads, result, progress)
+    finally:
+        # Units given up on (timeout) stop at their next request; do not wait for them here.
+        pool.shutdown(wait=not abandoned, cancel_futures=True)
     if progress:
         progress.finish()
     return result
 
 
 def _assume_all(
-    access: AwsAccess,
+    run: _Run,
     targets: Targets,
-    settings: Settings,
     accounts: Sequence[Account],
     pool: ThreadPoolExecutor,
     result: CrawlResult,
     all_tables: list[str],
 ) -> dict[str, AccountCredentials]:
-    def one(acct: Account) -> AccountCredentials:
-        try:
-            return access.assume(
-                acct.account_id,
-                role_name=settings.role_name,
-                external_id=settings.external_id,
-                partition=targets.partition,
-            )
-        except Exception:
-            # The management account may lack the role: read it as the starting identity.
-            if acct.account_id == targets.caller_account:
-                return access.starting_credentials(acct.account_id)
-            raise
+    settings = run.settings
 
-    futures = {pool.submit(one, a): a for a in accounts}
+    def one(acct: Account) -> AccountCredentials:
+        with run.gate.hold():
+            try:
+                return run.access.assume(
+                    acct.account_id,
+                    role_name=settings.role_name,
+                    external_id=settings.external_id,
+                    partition=targets.partition,
+                )
+            except Exception:
+                # The management account may lack the role: read it as the starting identity.
+                if acct.account_id == targets.caller_account:
+                    return run.access.starting_credentials(acct.account_id)
+                raise
+
+    futures = {pool.submit(one, a): (a, time.monotonic()) for a in accounts}
     creds: dict[str, AccountCredentials] = {}
-    for fut, acct in futures.items():
-        started = time.monotonic()
+    for fut, (acct, started) in futures.items():
         try:
             creds[acct.account_id] = fut.result()
         except Exception as exc:
@@ -196,49 +244,19 @@ def _assume_all(
     return creds
 
 
-def _plan(
-    creds: dict[str, AccountCredentials], regions: Sequence[str], collectors: Sequence[Collector]
-) -> list[Unit]:
-    """Round-robin over account-regions, biggest collectors first (Lambda makes most calls)."""
-    weight = {"lambda": 0}
-    ordered = sorted(collectors, key=lambda c: (weight.get(c.name, 1), c.name))
-    units: list[Unit] = []
-    for collector in ordered:
-        scopes = [GLOBAL_REGION] if collector.scope == "global" else list(regions)
-        for region in scopes:
-            units.extend(Unit(account_id, region, collector) for account_id in sorted(creds))
-    return units
-
-
 def _run_units(
-    access: AwsAccess,
-    targets: Targets,
-    settings: Settings,
+    run: _Run,
     units: list[Unit],
     creds: dict[str, AccountCredentials],
     pool: ThreadPoolExecutor,
+    threads: int,
     result: CrawlResult,
     progress: Progress | None,
-) -> None:
-    pending: deque[Unit] = deque(units)
-    running: dict[Future[tuple[CollectResult | None, dict[str, Any]]], tuple[Unit, float]] = {}
-    per_key: dict[tuple[str, str], int] = {}
-    home = HOME_REGIONS.get(targets.partition, "us-east-1")
-
-    def launch() -> None:
-        skipped: list[Unit] = []
-        while pending and len(running) < settings.workers:
-            unit = pending.popleft()
-            if per_key.get(unit.key, 0) >= PER_KEY_LIMIT:
-                skipped.append(unit)
-                continue
-            per_key[unit.key] = per_key.get(unit.key, 0) + 1
-            fut = pool.submit(_run_unit, access, unit, creds[unit.account_id], settings, home)
-            running[fut] = (unit, time.monotonic())
-        pending.extendleft(reversed(skipped))
+) -> bool:
+    """Run every unit; True when some were given up on and may still hold a thread."""
+    timeout = run.settings.unit_timeout_s
 
     def record(unit: Unit, collected: CollectResult | None, row: dict[str, Any]) -> None:
-        per_key[unit.key] -= 1
         result.coverage.append(row)
         if collected is not None:
             for table, rows in collected.records.items():
@@ -259,65 +277,70 @@ def _run_units(
         if progress:
             progress.advance(unit, row["status"] == "ok")
 
-    launch()
-    while running:
-        done, _ = wait(list(running), timeout=1.0, return_when=FIRST_COMPLETED)
-        for fut in done:
-            unit, _started = running.pop(fut)
-            collected, row = fut.result()
-            record(unit, collected, row)
-        now = time.monotonic()
-        for fut, (unit, started) in list(running.items()):
-            if now - started > settings.unit_timeout_s:
-                # The thread cannot be killed; its late result is dropped, never half-used.
-                fut.cancel()
-                running.pop(fut)
-                record(
-                    unit,
-                    None,
-                    coverage_row(
-                        unit.account_id,
-                        unit.region,
-                        unit.collector.name,
-                        unit.collector.tables,
-                        "error",
-                        error_code="Timeout",
-                        message=f"unit did not finish within {settings.unit_timeout_s:.0f} s",
-                        seconds=now - started,
-                    ),
-                )
-        launch()
+    def timed_out(unit: Unit, seconds: float) -> None:
+        row = coverage_row(
+            unit.account_id,
+            unit.region,
+            unit.collector.name,
+            unit.collector.tables,
+            "error",
+            error_code="Timeout",
+            message=f"unit did not finish within {timeout:.0f} s",
+            seconds=seconds,
+        )
+        record(unit, None, row)
+
+    return run_scheduled(
+        Scheduler(units, PER_KEY_LIMIT),
+        pool,
+        threads,
+        timeout,
+        lambda unit, cancelled: pool.submit(_run_unit, run, unit, creds[unit.account_id], cancelled),
+        lambda unit, outcome: record(unit, *outcome),
+        timed_out,
+    )
 
 
 def _run_unit(
-    access: AwsAccess, unit: Unit, creds: AccountCredentials, settings: Settings, home: str
+    run: _Run, unit: Unit, creds: AccountCredentials, cancelled: threading.Event
 ) -> tuple[CollectResult | None, dict[str, Any]]:
     """Collect one unit with bounded retries; never raises."""
     counter = _Counter()
     started = time.monotonic()
-    client_region = home if unit.region == GLOBAL_REGION else unit.region
-    attempts = max(1, settings.unit_attempts)
+    client_region = run.home if unit.region == GLOBAL_REGION else unit.region
+    attempts = max(1, run.settings.unit_attempts)
+    refreshed = False
     code, message = "", ""
-    for attempt in range(1, attempts + 1):
-        clients: dict[str, Any] = {}
-
-        def client(service: str, _clients: dict[str, Any] = clients) -> Any:
-            if service not in _clients:
-                _clients[service] = access.client(service, client_region, creds, on_call=counter.inc)
-            return _clients[service]
-
-        ctx = UnitContext(account_id=unit.account_id, region=unit.region, client=client)
+    attempt = 0
+    while attempt < attempts and not cancelled.is_set():
+        attempt += 1
+        generation = creds.generation
         try:
-            collected = unit.collector.collect(ctx)
+            collected = unit.collector.collect(_context(run, unit, creds, client_region, counter, cancelled))
         except Exception as exc:
             code, message = error_code(exc), error_message(exc)
-            if code in EXPIRED:
-                creds.force_refresh()
-            elif not _retryable(code):
+            if code in EXPIRED and not refreshed:
+                # Refreshing is the remedy, not waiting: this attempt does not count.
+                refreshed, attempt = True, attempt - 1
+                failure = _refresh(creds, generation)
+                if failure is None:
+                    continue
+                message = f"{message}; refreshing the credentials failed: {failure}"
                 break
-            if attempt < attempts:
-                time.sleep(_backoff(attempt))
+            if not _retryable(exc, code) or attempt >= attempts:
+                break
+            cancelled.wait(_backoff(attempt))
             continue
+        finally:
+            run.gate.release_held()
+        expired = next((i for i in collected.issues if i.error_code in EXPIRED), None)
+        if expired is not None and not refreshed:
+            # A per-function call met the expiry: those rows are missing, so read the unit again.
+            refreshed = True
+            if _refresh(creds, generation) is None:
+                attempt -= 1
+                continue
+            # refreshing failed: keep this reading, its Issues already mark the missing rows
         return collected, coverage_row(
             unit.account_id,
             unit.region,
@@ -327,21 +350,57 @@ def _run_unit(
             api_calls=counter.n,
             seconds=time.monotonic() - started,
         )
-    if attempts > 1 and (_retryable(code) or code in EXPIRED):
-        message = f"{message} (after {attempts} attempts)"
+    if attempt > 1 and _retryable_code(code):
+        message = f"{message} (after {attempt} attempts)"
     return None, coverage_row(
         unit.account_id,
         unit.region,
         unit.collector.name,
         unit.collector.tables,
         "error",
-        error_code=code,
-        message=message,
+        error_code=code or "Cancelled",
+        message=message or "the crawler gave up on this unit",
         api_calls=counter.n,
         seconds=time.monotonic() - started,
     )
 
 
+def _retryable_code(code: str) -> bool:
+    return code in RETRYABLE or code.startswith("HTTP5")
+
+
+def _refresh(creds: AccountCredentials, generation: int) -> str | None:
+    """Refresh the account's credentials (unless another unit already did); None, or why it failed."""
+    try:
+        creds.force_refresh(generation)
+    except Exception as exc:
+        return f"{error_code(exc)}: {error_message(exc)}"
+    return None
+
+
+def _context(
+    run: _Run,
+    unit: Unit,
+    creds: AccountCredentials,
+    region: str,
+    counter: _Counter,
+    cancelled: threading.Event,
+) -> UnitContext:
+    """A UnitContext whose clients are built once per attempt, from the current credentials."""
+    clients: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def client(service: str) -> Any:
+        with lock:
+            if service not in clients:
+                made = run.access.client(service, region, creds, on_call=counter.inc, config=run.config)
+                run.gate.attach(made, cancelled)
+                clients[service] = made
+            return clients[service]
+
+    return UnitContext(account_id=unit.account_id, region=unit.region, client=client, partition=run.partition)
+
+
 def _backoff(attempt: int, rng: Callable[[], float] = random.random) -> float:
-    """Full jitter, capped: the clients' own adaptive retries already absorbed short bursts."""
+    """Full jitter, capped: the clients' own retries already absorbed short bursts."""
     return float(min(10.0, 0.5 * 2**attempt) * rng())

@@ -66,18 +66,34 @@ class AccountCredentials:
         self._source = source
         self._renew = renew
         self._lock = threading.Lock()
+        self._refresh_lock = threading.Lock()
+        self.generation = 0
+        """Bumped by every forced refresh: a client built at generation g holds g's credentials."""
 
     def frozen(self) -> Frozen:
         with self._lock:
             f = self._source.get_frozen_credentials()
         return Frozen(str(f.access_key), str(f.secret_key), f.token)
 
-    def force_refresh(self) -> None:
-        """After an ExpiredToken answer: fetch new credentials before the next call."""
-        if self._renew is not None:
+    def force_refresh(self, seen_generation: int | None = None) -> bool:
+        """After an ExpiredToken answer: fetch new credentials before the next call.
+
+        Clients are built with frozen keys (botocore cannot refresh those), so a unit that meets
+        ExpiredToken asks for a refresh and rebuilds its clients. When several units of the
+        account meet it at once, only the first assumes the role again: the others pass the
+        generation their clients were built at and find it already superseded. Returns whether
+        new credentials were fetched; raises what AssumeRole raises.
+        """
+        if self._renew is None:
+            return False
+        with self._refresh_lock:
+            if seen_generation is not None and seen_generation != self.generation:
+                return False
             fresh = self._renew()
             with self._lock:
                 self._source = fresh
+                self.generation += 1
+            return True
 
 
 @dataclass
@@ -133,9 +149,14 @@ class AwsAccess:
         creds: AccountCredentials | None = None,
         *,
         on_call: Callable[[], None] | None = None,
+        config: botocore.config.Config | None = None,
     ) -> Any:
-        """A guarded client; ``on_call`` is invoked once per attempted operation (unit accounting)."""
-        kwargs: dict[str, Any] = {"region_name": region, "config": self.config}
+        """A guarded client; ``on_call`` is invoked once per attempted operation (unit accounting).
+
+        ``config`` replaces the run's client configuration (the crawler sets its own retry
+        attempts for unit clients).
+        """
+        kwargs: dict[str, Any] = {"region_name": region, "config": config or self.config}
         if self.endpoint_url:
             kwargs["endpoint_url"] = self.endpoint_url
         if creds is not None:
