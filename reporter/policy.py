@@ -16,8 +16,8 @@ DISCOVERY_ACTIONS: tuple[str, ...] = (
     "organizations:DescribeOrganization",
     "organizations:ListRoots",
     "organizations:ListAccounts",
-    "organizations:ListParents",
-    "organizations:DescribeOrganizationalUnit",
+    "organizations:ListAccountsForParent",
+    "organizations:ListOrganizationalUnitsForParent",
     "organizations:ListTagsForResource",
     "ec2:DescribeRegions",
 )

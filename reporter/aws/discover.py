@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ ACCOUNT_ID = re.compile(r"^\d{12}$")
 REGION_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 ENABLED_OPT_IN = frozenset({"opt-in-not-required", "opted-in"})
 CRAWLED_STATUSES = frozenset({"ACTIVE"})
+TAG_WORKERS = 4
 
 
 @dataclass(frozen=True)
@@ -112,40 +114,20 @@ def discover(access: AwsAccess, settings: Settings) -> Targets:
 
 
 def _org_accounts(org: Any, management_id: str) -> Iterable[Account]:
-    names: dict[str, str] = {}
-    paths: dict[str, tuple[str, str]] = {}
-    for root in org.get_paginator("list_roots").paginate().build_full_result()["Roots"]:
-        names[root["Id"]] = root.get("Name") or "Root"
-
-    def ou_name(ou_id: str) -> str:
-        if ou_id not in names:
-            names[ou_id] = org.describe_organizational_unit(OrganizationalUnitId=ou_id)["OrganizationalUnit"][
-                "Name"
-            ]
-        return names[ou_id]
-
-    def path_of(child_id: str) -> tuple[str, str]:
-        parents = org.list_parents(ChildId=child_id)["Parents"]
-        if not parents:
-            return "", ""
-        parent = parents[0]
-        pid = str(parent["Id"])
-        if pid in paths:
-            return paths[pid][0], pid
-        if parent["Type"] == "ROOT":
-            result = ou_name(pid)
-        else:
-            above, _ = path_of(pid)
-            result = f"{above}/{ou_name(pid)}" if above else ou_name(pid)
-        paths[pid] = (result, pid)
-        return result, pid
-
+    paths = _ou_paths(org)
     listed = org.get_paginator("list_accounts").paginate().build_full_result()["Accounts"]
-    for item in sorted(listed, key=lambda a: a["Id"]):
+    listed = sorted(listed, key=lambda a: a["Id"])
+
+    def tags_of(account_id: str) -> dict[str, str]:
+        pages = org.get_paginator("list_tags_for_resource").paginate(ResourceId=account_id)
+        return {t["Key"]: t["Value"] for t in pages.build_full_result().get("Tags", [])}
+
+    # One tag call per account: a few in parallel (Organizations allows little concurrency).
+    with ThreadPoolExecutor(max_workers=TAG_WORKERS, thread_name_prefix="discover") as pool:
+        tags = list(pool.map(tags_of, [str(item["Id"]) for item in listed]))
+    for item, account_tags in zip(listed, tags, strict=True):
         account_id = str(item["Id"])
-        ou_path, ou_id = path_of(account_id)
-        tags_pages = org.get_paginator("list_tags_for_resource").paginate(ResourceId=account_id)
-        tags = {t["Key"]: t["Value"] for t in tags_pages.build_full_result().get("Tags", [])}
+        ou_path, ou_id = paths.get(account_id, ("", ""))
         yield Account(
             account_id=account_id,
             name=str(item.get("Name", "")),
@@ -154,9 +136,32 @@ def _org_accounts(org: Any, management_id: str) -> Iterable[Account]:
             ou_path=ou_path,
             ou_id=ou_id,
             joined=item.get("JoinedTimestamp"),
-            tags=tags,
+            tags=account_tags,
             is_management=account_id == management_id,
         )
+
+
+def _ou_paths(org: Any) -> dict[str, tuple[str, str]]:
+    """account id → (OU path root to leaf, direct parent id), walking the tree once from the roots.
+
+    Two paginated calls per OU instead of one list_parents chain per account.
+    """
+    found: dict[str, tuple[str, str]] = {}
+    stack: list[tuple[str, str]] = [
+        (str(root["Id"]), str(root.get("Name") or "Root"))
+        for root in org.get_paginator("list_roots").paginate().build_full_result()["Roots"]
+    ]
+    while stack:
+        parent_id, path = stack.pop()
+        accounts = org.get_paginator("list_accounts_for_parent").paginate(ParentId=parent_id)
+        for account in accounts.build_full_result()["Accounts"]:
+            found[str(account["Id"])] = (path, parent_id)
+        units = org.get_paginator("list_organizational_units_for_parent").paginate(ParentId=parent_id)
+        stack.extend(
+            (str(unit["Id"]), f"{path}/{unit['Name']}")
+            for unit in units.build_full_result()["OrganizationalUnits"]
+        )
+    return found
 
 
 def _filter_accounts(accounts: tuple[Account, ...], settings: Settings, caller: str) -> tuple[Account, ...]:
