@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     access.add_argument("--profile", default=None, help="AWS profile of the starting identity")
     access.add_argument("--workers", type=int, default=None, help="parallel units of work (16)")
     out = p.add_argument_group("output")
-    out.add_argument("--out", type=Path, default=Path("reports"), help="output directory (./reports)")
+    out.add_argument("--out", type=Path, help="output directory (default: reports/<YYYY-MM>)")
     out.add_argument("--format", default=",".join(FORMATS), help="comma-separated: " + ",".join(FORMATS))
     out.add_argument("--waivers", type=Path, help="waivers YAML file")
     out.add_argument("--config", type=Path, help="TOML file with [thresholds], [weights] and crawl settings")
@@ -109,8 +109,10 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         raise UserError("--demo-months goes with --demo")
     if args.keep is not None and args.keep < 1:
         raise UserError("--keep must be at least 1")
-    if args.out.exists() and not args.out.is_dir():
-        raise UserError(f"--out: {args.out} exists and is not a directory")
+    # Monthly folders side by side make reports/ the history root by default.
+    out_dir: Path = args.out or Path("reports") / f"{base.run_date:%Y-%m}"
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(f"--out: {out_dir} exists and is not a directory")
     if args.waivers is not None and not args.waivers.is_file():
         raise UserError(f"--waivers: {args.waivers} not found")
     regions = _csv(args.regions) or base.regions
@@ -125,7 +127,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         external_id=args.external_id or base.external_id,
         profile=args.profile,
         workers=args.workers if args.workers is not None else base.workers,
-        out=args.out,
+        out=out_dir,
         formats=formats,
         from_snapshot=args.from_snapshot,
         waivers=args.waivers,
