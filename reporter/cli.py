@@ -146,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.ERROR)
     try:
         args = build_parser().parse_args(argv)
+        # Crawl progress lines (plain log lines off a terminal) show by default; -v shows more.
+        logging.getLogger("reporter.crawl").setLevel(logging.INFO)
         if args.verbose:
             logging.getLogger("reporter").setLevel(logging.INFO)
         if args.list_rules:

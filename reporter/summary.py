@@ -29,8 +29,13 @@ def summary_text(model: ReportModel, outputs: list[Path]) -> str:
         heading += f", period {model.meta.period}"
     if model.meta.demo:
         heading += " (demo data)"
+    coverage = model.coverage
+    unit_rows = coverage[coverage["resource_arn"].isna()] if "resource_arn" in coverage else coverage
+    by_status = unit_rows["status"].value_counts().to_dict() if "status" in unit_rows else {}
     lines = [
         heading,
+        f"Scope: {model.meta.accounts_targeted} accounts, {len(model.meta.regions)} regions; units "
+        + ", ".join(f"{int(by_status.get(s, 0)):,} {s}" for s in ("ok", "error", "skipped")),
         f"Organization score: {format_score(org.score)} (grade {org.grade})",
         f"Findings: {total:,} ("
         + ", ".join(f"{counts.get(s, 0):,} {s}" for s in ("pass", "fail", "waived", "error"))

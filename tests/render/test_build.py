@@ -364,6 +364,8 @@ def test_summary_text(model: ReportModel) -> None:
     lines = text.splitlines()
     # organization: applicable 36 + 14 + 5 = 55, failing 26 + 3 + 5 = 34 → 100 × 21/55 = 38.18 → 38.1, F
     assert lines[0] == "Lambda governance, organization o-test, period 2026-11"
+    assert lines[1].startswith("Scope: ") and lines[1].endswith(" ok, 1 error, 1 skipped")
+    del lines[1]
     assert lines[1] == "Organization score: 38.1 (grade F)"
     assert lines[2] == "Findings: 12 (3 pass, 7 fail, 1 waived, 1 error)"
     assert lines[3] == "Open findings by severity: critical 1, high 3, medium 3, low 0"
