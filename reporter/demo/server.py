@@ -166,13 +166,7 @@ def _quiet_handler() -> type:
     from moto.moto_server.werkzeug_app import MotoRequestHandler
 
     class QuietHandler(MotoRequestHandler):
-        """moto's handler without a log line per request (a crawl makes thousands), with keep-alive.
-
-        HTTP/1.1 lets botocore's connection pool reuse connections, as it does with AWS; werkzeug's
-        default HTTP/1.0 closed every connection, so each call paid a new TCP connection and thread.
-        """
-
-        protocol_version = "HTTP/1.1"
+        """moto's handler without a log line per request (a crawl makes thousands)."""
 
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             return None
