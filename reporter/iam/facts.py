@@ -17,7 +17,7 @@ from typing import TypeVar
 from reporter.iam.actions import ActionDatabase
 from reporter.iam.catalog import Catalog
 from reporter.iam.evaluate import CompiledStatement, EffectivePermissions
-from reporter.iam.grants import not_list
+from reporter.iam.grants import deny_masks, not_list
 from reporter.iam.patterns import has_wildcard, is_universal
 from reporter.iam.policy import Policy
 
@@ -81,12 +81,7 @@ class Reach:
 
     def without(self, denies: Iterable[CompiledStatement]) -> Reach:
         """The reach after Deny statements on Resource `*` (see grants.apply_universal_denies)."""
-        removed = softened = 0
-        for deny in denies:
-            if deny.conditional:
-                softened |= deny.action_mask
-            else:
-                removed |= deny.action_mask
+        removed, softened = deny_masks(denies)
         if not removed | softened:
             return self
         return Reach(

@@ -24,7 +24,7 @@ Exact reach of wildcard rows is in ``role_facts`` and :meth:`EffectivePermission
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from reporter.iam.actions import UNKNOWN_LEVEL
@@ -132,6 +132,17 @@ def permission_rows(perms: EffectivePermissions) -> list[PermissionRow]:
     return list(rows)
 
 
+def deny_masks(denies: Iterable[CompiledStatement]) -> tuple[int, int]:
+    """Actions the Deny statements remove outright, and those they only may remove (conditioned)."""
+    removed = softened = 0
+    for deny in denies:
+        if deny.conditional:
+            softened |= deny.action_mask
+        else:
+            removed |= deny.action_mask
+    return removed, softened
+
+
 def apply_universal_denies(
     rows: Sequence[PermissionRow], denies: Sequence[CompiledStatement]
 ) -> list[PermissionRow]:
@@ -141,12 +152,7 @@ def apply_universal_denies(
     it can be applied to rows computed without it: this is what lets a document's rows be
     shared by roles whose other documents carry different blanket denies.
     """
-    removed = softened = 0
-    for deny in denies:
-        if deny.conditional:
-            softened |= deny.action_mask
-        else:
-            removed |= deny.action_mask
+    removed, softened = deny_masks(denies)
     out: list[PermissionRow] = []
     for row in rows:
         if row.blocked_by_boundary:

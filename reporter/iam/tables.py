@@ -22,9 +22,9 @@ principals when the trust policy parses) are kept, so LG-IAM-01/06/08 can still 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import pyarrow as pa
@@ -116,29 +116,11 @@ class RoleAnalyser:
         return doc_id
 
     def _compile(self, doc_id: int) -> tuple[CompiledStatement, ...]:
-        found = self._compiled.get(doc_id)
-        if found is None:
-            try:
-                found = compile_policy(parse_policy(self._documents[doc_id]), self.db)
-            except PolicyError as exc:
-                found = exc
-            self._compiled[doc_id] = found
-        if isinstance(found, PolicyError):
-            raise found
-        return found
+        document = self._documents[doc_id]
+        return _memo(self._compiled, doc_id, lambda: compile_policy(parse_policy(document), self.db))
 
     def _combo(self, identity: tuple[int, ...], boundary: int | None) -> _Combo:
-        key = (identity, boundary)
-        found = self._combos.get(key)
-        if found is None:
-            try:
-                found = self._evaluate(identity, boundary)
-            except PolicyError as exc:
-                found = exc
-            self._combos[key] = found
-        if isinstance(found, PolicyError):
-            raise found
-        return found
+        return _memo(self._combos, (identity, boundary), lambda: self._evaluate(identity, boundary))
 
     def _evaluate(self, identity: tuple[int, ...], boundary: int | None) -> _Combo:
         # Denies on Resource `*` act on actions alone and are applied after the fact; denies
@@ -289,3 +271,21 @@ def derive_role_tables(roles: pd.DataFrame, policy_documents: pd.DataFrame) -> d
         for name in _ROW_FIELDS:
             columns[name] += combo.columns[name]
     return {"role_permissions": _permission_frame(columns), "role_facts": frame("role_facts", facts)}
+
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _memo(cache: dict[_K, _V | PolicyError], key: _K, compute: Callable[[], _V]) -> _V:
+    """Compute once per key; a PolicyError is remembered and raised again, like a result."""
+    found = cache.get(key)
+    if found is None:
+        try:
+            found = compute()
+        except PolicyError as exc:
+            found = exc
+        cache[key] = found
+    if isinstance(found, PolicyError):
+        raise found
+    return found

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from reporter.aws.crawl import coverage_row
 from reporter.inventory import Inventory
 from reporter.rules import load_catalog, run_rules
 from reporter.settings import Settings
@@ -134,19 +135,19 @@ def unit(
     message: str | None = None,
     resource_arn: str | None = None,
 ) -> dict[str, Any]:
-    """A coverage row."""
-    return {
-        "account_id": account,
-        "region": region,
-        "collector": collector,
-        "tables": list(tables),
-        "resource_arn": resource_arn,
-        "status": status,
-        "error_code": error_code,
-        "message": message,
-        "api_calls": 1,
-        "seconds": 0.1,
-    }
+    """A coverage row, as the crawler writes it."""
+    return coverage_row(
+        account,
+        region,
+        collector,
+        list(tables),
+        status,
+        error_code=error_code,
+        message=message,
+        resource_arn=resource_arn,
+        api_calls=1,
+        seconds=0.1,
+    )
 
 
 def judge(
