@@ -1,7 +1,8 @@
 """Starting session, assumed-role credentials and guarded clients.
 
 One boto3 Session is shared by the whole run; clients are made per unit with explicit
-credentials (creating a Session per client costs ~30× more). Assumed-role credentials are
+credentials (creating a Session per client costs ~30× more), from client classes and service
+models built once per service (client_cache.py). Assumed-role credentials are
 botocore ``RefreshableCredentials``, so a long crawl refreshes them instead of dying on expiry.
 """
 
@@ -18,6 +19,7 @@ import botocore.config
 import botocore.credentials
 import botocore.exceptions
 
+from reporter.aws import client_cache
 from reporter.aws.guard import CallMonitor
 from reporter.errors import UserError
 
@@ -119,6 +121,7 @@ class AwsAccess:
             session = boto3.Session(profile_name=profile)
         except botocore.exceptions.ProfileNotFound:
             raise UserError(f"AWS profile '{profile}' not found") from None
+        client_cache.enable(session)
         return cls(
             session=session,
             monitor=monitor or CallMonitor(),
@@ -135,6 +138,7 @@ class AwsAccess:
         workers: int,
         monitor: CallMonitor | None = None,
     ) -> AwsAccess:
+        client_cache.enable(session)
         return cls(
             session=session,
             monitor=monitor or CallMonitor(),
