@@ -15,6 +15,7 @@ from reporter.aws.session import AwsAccess
 from reporter.collectors import COLLECTORS
 from reporter.collectors.base import Collector
 from reporter.errors import CollectionFailed
+from reporter.gc_tuning import fewer_collections
 from reporter.iam import derive_role_tables
 from reporter.inventory import Inventory
 from reporter.settings import Settings
@@ -53,11 +54,12 @@ def collect(
         access = AwsAccess.from_session(
             session, endpoint_url=settings.endpoint_url, workers=settings.workers, monitor=monitor
         )
-    targets = discover(access, settings)
-    result = crawl(access, targets, settings, collectors, progress)
-    records = dict(result.records)
-    records["coverage"] = result.coverage
-    inventory = Inventory.from_records(records)
+    with fewer_collections():
+        targets = discover(access, settings)
+        result = crawl(access, targets, settings, collectors, progress)
+        records = dict(result.records)
+        records["coverage"] = result.coverage
+        inventory = Inventory.from_records(records)
     if not any(row["status"] == "ok" for row in result.coverage):
         reasons = ", ".join(sorted({str(r["error_code"]) for r in result.coverage if r["status"] == "error"}))
         raise CollectionFailed(
