@@ -101,8 +101,10 @@ class Gate:
     """At most ``limit`` requests in flight across every client attached to it.
 
     A slot is taken in ``before-send`` after botocore's own handlers (so after the adaptive
-    limiter's wait: a paced thread holds none) and given back in ``response-received``, which
-    botocore emits after every attempt, failed or not: retry backoffs hold no slot either.
+    limiter's wait: a paced thread holds none) and given back in ``before-parse``, once the
+    answer has been read off the wire, so parsing it (CPU, and a wait for the interpreter lock
+    among many threads) holds no slot; ``response-received``, which botocore emits after every
+    attempt, failed or not, gives it back when no answer came: retry backoffs hold no slot either.
     """
 
     def __init__(self, limit: int) -> None:
@@ -120,6 +122,7 @@ class Gate:
             self._acquire()
 
         client.meta.events.register("before-send", before_send)
+        client.meta.events.register("before-parse", lambda **_: self.release_held())
         client.meta.events.register("response-received", lambda **_: self.release_held())
 
     @contextmanager
