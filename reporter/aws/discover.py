@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,6 +92,21 @@ def discover(access: AwsAccess, settings: Settings) -> Targets:
     caller_account = str(identity["Account"])
     home = HOME_REGIONS.get(partition, home)
 
+    # The regions are read while Organizations is walked: neither depends on the other.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="discover-regions") as side:
+        regions_read = side.submit(_regions, access, settings, home, partition)
+        return _targets(access, settings, home, partition, caller_arn, caller_account, regions_read)
+
+
+def _targets(
+    access: AwsAccess,
+    settings: Settings,
+    home: str,
+    partition: str,
+    caller_arn: str,
+    caller_account: str,
+    regions_read: Future[tuple[str, ...]],
+) -> Targets:
     org = access.client("organizations", home)
     try:
         described = org.describe_organization()["Organization"]
@@ -109,22 +124,24 @@ def discover(access: AwsAccess, settings: Settings) -> Targets:
         org_id, mgmt = str(described["Id"]), str(described["MasterAccountId"])
         accounts = tuple(_org_accounts(org, mgmt))
     accounts = _filter_accounts(accounts, settings, caller_account)
-    regions = _regions(access, settings, home, partition)
+    regions = regions_read.result()
     return Targets(caller_arn, caller_account, partition, org_id, mgmt, accounts, regions)
 
 
 def _org_accounts(org: Any, management_id: str) -> Iterable[Account]:
-    paths = _ou_paths(org)
-    listed = org.get_paginator("list_accounts").paginate().build_full_result()["Accounts"]
-    listed = sorted(listed, key=lambda a: a["Id"])
-
     def tags_of(account_id: str) -> dict[str, str]:
         pages = org.get_paginator("list_tags_for_resource").paginate(ResourceId=account_id)
         return {t["Key"]: t["Value"] for t in pages.build_full_result().get("Tags", [])}
 
-    # One tag call per account: a few in parallel (Organizations allows little concurrency).
-    with ThreadPoolExecutor(max_workers=TAG_WORKERS, thread_name_prefix="discover") as pool:
-        tags = list(pool.map(tags_of, [str(item["Id"]) for item in listed]))
+    # The OU walk (one chain of calls) runs beside the account listing and the tag reads (one
+    # call per account, a few at a time: Organizations allows little concurrency).
+    with ThreadPoolExecutor(max_workers=1 + TAG_WORKERS, thread_name_prefix="discover") as pool:
+        walked = pool.submit(_ou_paths, org)
+        listed = org.get_paginator("list_accounts").paginate().build_full_result()["Accounts"]
+        listed = sorted(listed, key=lambda a: a["Id"])
+        tag_reads = [pool.submit(tags_of, str(item["Id"])) for item in listed]
+        paths = walked.result()
+        tags = [read.result() for read in tag_reads]
     for item, account_tags in zip(listed, tags, strict=True):
         account_id = str(item["Id"])
         ou_path, ou_id = paths.get(account_id, ("", ""))
