@@ -11,7 +11,9 @@ injects the latency and a per-(account, region) rate limit, and counts every cal
 Printed: API calls, calls per function, wall seconds of reporter's crawl (collect()) and of the
 sequential reference and their ratio, the lower bound (max of calls x latency / workers, the
 longest chain within a unit, the busiest account-region's calls / rate limit) and reporter's
-efficiency (bound / wall), peak RSS and completeness. Also the machine's own floor: the server's
+efficiency (bound / wall), peak RSS and completeness; also how long the server took to answer
+(arrival to answer: the injected latency includes the server's own work, as AWS's does, and the
+answers moto made later than that are counted). Also the machine's own floor: the server's
 ceiling, as the same crawl with no latency, no rate limit and many workers (calls/s end to end).
 
 The reference visits accounts one after another on one thread and runs the same collectors on
@@ -44,7 +46,7 @@ from reporter.aws.session import HOME_REGIONS, AccountCredentials, AwsAccess
 from reporter.collect import collect
 from reporter.collectors import COLLECTORS, lambda_
 from reporter.collectors.base import ClientFactory, UnitContext
-from reporter.demo.faults import FaultPlan
+from reporter.demo.faults import AnswerTimes, FaultPlan
 from reporter.inventory import GLOBAL_REGION
 from reporter.settings import Settings
 
@@ -95,7 +97,8 @@ def _serve(conn: mpc.Connection, accounts: int, regions: int, functions: int, se
                 conn.send(None)
             elif command == "calls":
                 faulted = Counter(tuple(e.key) for e in demo.stats.faults)
-                conn.send((Counter({tuple(k): n for k, n in demo.stats.calls.items()}), faulted))
+                calls = Counter({tuple(k): n for k, n in demo.stats.calls.items()})
+                conn.send((calls, faulted, demo.stats.answer_times))
             elif command == "usage":
                 conn.send((_cpu_seconds(), _peak_rss_mb()))
             else:
@@ -113,20 +116,28 @@ class Server:
             target=_serve, args=(child, accounts, regions, functions, seed), daemon=True
         )
         self._process.start()
-        self.info: ServerInfo = self._conn.recv()
+        self.info: ServerInfo = self._receive()
+
+    def _receive(self) -> Any:
+        # A server that died (seeding failed, killed) would otherwise leave recv() waiting forever.
+        while not self._conn.poll(1.0):
+            if not self._process.is_alive():
+                raise SystemExit(f"the demo server process exited (code {self._process.exitcode})")
+        return self._conn.recv()
 
     def _ask(self, command: str, argument: Any = None) -> Any:
         self._conn.send((command, argument))
-        return self._conn.recv()
+        return self._receive()
 
     def use(self, plan: FaultPlan) -> None:
         """Switch the fault plan and zero the counters."""
         self._ask("faults", plan)
 
-    def calls(self) -> tuple[Counter[Key], Counter[Key]]:
-        """(all, faulted) calls per key since the last :meth:`use` (the faulted are among all)."""
-        total, faulted = self._ask("calls")
-        return total, faulted
+    def calls(self) -> tuple[Counter[Key], Counter[Key], AnswerTimes]:
+        """(all, faulted) calls per key since the last :meth:`use` (the faulted are among all),
+        and (answers timed, their seconds, answers later than the latency)."""
+        total, faulted, answers = self._ask("calls")
+        return total, faulted, answers
 
     def usage(self) -> tuple[float, float]:
         """(CPU seconds so far, peak RSS in MB) of the server process."""
@@ -175,6 +186,7 @@ class Run:
     coverage: list[dict[str, Any]] = field(default_factory=list)
     cpu: float = 0.0
     server_cpu: float = 0.0
+    answers: AnswerTimes = AnswerTimes(0, 0.0, 0, 0.0)
 
     @property
     def answered(self) -> Counter[Key]:
@@ -205,7 +217,7 @@ def run_reporter(server: Server, plan: FaultPlan, workers: int) -> Run:
     started = time.perf_counter()
     inventory = collect(server.settings(workers), session=server.session(), progress=phases).inventory
     wall = time.perf_counter() - started
-    total, faulted = server.calls()
+    total, faulted, answers = server.calls()
     coverage = [{str(k): v for k, v in r.items()} for r in inventory["coverage"].to_dict("records")]
     return Run(
         wall,
@@ -219,6 +231,7 @@ def run_reporter(server: Server, plan: FaultPlan, workers: int) -> Run:
         coverage,
         _cpu_seconds() - cpu,
         server.usage()[0] - server_cpu,
+        answers,
     )
 
 
@@ -256,7 +269,7 @@ def run_reference(
                 rows = result.records.get("functions", [])
                 functions.update((r["account_id"], r["region"], r["function_arn"]) for r in rows)
     wall = time.perf_counter() - started
-    total, faulted = server.calls()
+    total, faulted, _ = server.calls()
     return Run(wall, setup, total, faulted, functions, errors), chosen, len(crawlable)
 
 
@@ -409,6 +422,13 @@ def _report(
     )
     _line("peak RSS", f"crawler process {rss[0]:.0f} MB, server process {rss[1]:.0f} MB")
     _line("CPU during the crawl", f"crawler {reporter.cpu:.0f} s, server {reporter.server_cpu:.0f} s")
+    timed = reporter.answers
+    _line(
+        "server answer time (arrival to answer)",
+        f"mean {timed.seconds / max(1, timed.answers) * 1000:.1f} ms over {timed.answers} answers",
+    )
+    late_ms = timed.late_seconds / max(1, timed.late) * 1000
+    _line("  of which later than the latency", f"{timed.late} (by {late_ms:.0f} ms on average: moto's work)")
 
     print("\nlower bound (from the calls answered)")
     _line(

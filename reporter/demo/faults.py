@@ -12,6 +12,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from reporter.demo.wire import Call, CallKey
 
@@ -33,7 +34,11 @@ class FaultPlan:
 
     seed: int = 0
     latency_ms: float = 0.0
-    """Added to every call, discovery included (the server sleeps before answering)."""
+    """Every answer leaves the server this long after its request arrived, discovery included.
+
+    The server's own work (moto, on a machine it shares with the crawler) is part of that time,
+    as AWS's processing is part of the latency a client sees; an answer that took longer to
+    produce leaves as soon as it is ready."""
     throttle_rate: float = 0.0
     """ThrottlingException (HTTP 400) for query/JSON services; TooManyRequestsException (429) for Lambda."""
     error_5xx_rate: float = 0.0
@@ -73,6 +78,17 @@ class FaultEvent:
     kind: str
 
 
+class AnswerTimes(NamedTuple):
+    """How long the server took to answer, arrival to answer, over the calls since the last reset."""
+
+    answers: int
+    seconds: float
+    late: int
+    """Answers that the server's own work made later than the injected latency."""
+    late_seconds: float
+    """By how much, in all."""
+
+
 class ServerStats:
     """Thread-safe counters of the calls the server answered, per (account, region, service, operation)."""
 
@@ -80,12 +96,31 @@ class ServerStats:
         self._lock = threading.Lock()
         self._calls: Counter[CallKey] = Counter()
         self._events: list[FaultEvent] = []
+        self._answered = 0
+        self._answer_seconds = 0.0
+        self._late = 0
+        self._late_seconds = 0.0
 
     def record_call(self, key: CallKey) -> int:
         """Count a call; returns its rank among calls with the same key."""
         with self._lock:
             self._calls[key] += 1
             return self._calls[key]
+
+    def record_answer(self, seconds: float, late_by: float | None) -> None:
+        """Time from a request's arrival to its answer; ``late_by``: how far past the injected
+        latency the server's own work took it (None when it was not late, or no latency is set)."""
+        with self._lock:
+            self._answered += 1
+            self._answer_seconds += seconds
+            if late_by is not None:
+                self._late += 1
+                self._late_seconds += late_by
+
+    @property
+    def answer_times(self) -> AnswerTimes:
+        with self._lock:
+            return AnswerTimes(self._answered, self._answer_seconds, self._late, self._late_seconds)
 
     def record_fault(self, key: CallKey, rank: int, kind: str) -> None:
         with self._lock:
@@ -124,6 +159,7 @@ class ServerStats:
         with self._lock:
             self._calls.clear()
             self._events.clear()
+            self._answered, self._answer_seconds, self._late, self._late_seconds = 0, 0.0, 0, 0.0
 
 
 @dataclass(frozen=True)
