@@ -406,6 +406,9 @@ def _report(
     for (_, _, service, operation), count in reporter.total.items():
         ops[(service, operation)] += count
     per_function = sum(c for (s, o), c in ops.items() if s == "lambda" and o in PER_FUNCTION)
+    per_function_answered = sum(
+        c for (_, _, s, o), c in reporter.answered.items() if s == "lambda" and o in PER_FUNCTION
+    )
     lambda_all = sum(c for (s, _), c in ops.items() if s == "lambda")
     errors = sum(1 for r in reporter.coverage if r["status"] == "error")
     bound = lower_bound(reporter, latency_s, args.workers, args.rate_limit or None)
@@ -413,7 +416,11 @@ def _report(
     print("\nreporter: collect() = discovery, assume-role, crawl, inventory")
     _line("wall", f"{reporter.wall:.1f} s (of which discovery + assume-role {reporter.setup:.1f} s)")
     _line("API calls counted at the server", f"{total} ({total - answered} throttled or faulted)")
-    _line("Lambda per-function calls per function", f"{per_function / n:.2f} (incl. retries; target <= 4)")
+    _line(
+        "Lambda per-function calls per function",
+        f"{per_function_answered / n:.3f} answered (target <= 4); {per_function / n:.3f} with "
+        f"{per_function - per_function_answered} throttled and retried",
+    )
     _line("Lambda calls per function", f"{lambda_all / n:.2f} (with ListFunctions, GetAccountSettings)")
     _line("API calls per function, all services", f"{total / n:.2f}")
     _line(
