@@ -10,7 +10,9 @@ which no request was sent or read.
 :func:`fewer_collections` moves what exists when the crawl starts (modules, the IAM action
 database) out of the collector's sight (``gc.freeze``) and collects young objects less often;
 everything is restored on exit. Unreachable cycles (a discarded client and its event handlers)
-are still collected, only in larger batches.
+are still collected, only in larger batches. Freezing is process-wide: objects frozen before
+(the demo server freezes its seeded organization when it runs in the same process) are unfrozen
+on exit too, which costs later collections time, never correctness.
 """
 
 from __future__ import annotations
