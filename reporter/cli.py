@@ -151,12 +151,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verbose:
             logging.getLogger("reporter").setLevel(logging.INFO)
         if args.list_rules:
-            from reporter.rules import format_catalog
+            from reporter.rules.engine import format_catalog
 
             print(format_catalog())
             return EXIT_OK
         if args.print_policy:
-            from reporter.policy import audit_policy_json
+            from reporter.audit_policy import audit_policy_json
 
             print(audit_policy_json())
             return EXIT_OK

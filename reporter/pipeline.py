@@ -11,15 +11,17 @@ from pathlib import Path
 import boto3
 import pandas as pd
 
-from reporter import __version__, history
-from reporter.collect import Collected, collect
+from reporter import __version__
+from reporter.acquire import Collected, collect
 from reporter.errors import UserError
+from reporter.history import runs as history
 from reporter.inventory import SCHEMA_VERSION, Inventory
+from reporter.model import HistoryView, RunMeta
 from reporter.outputs import fail_on_exit, write_findings_csv, write_findings_json
 from reporter.progress import make_progress
 from reporter.render.build import build_model
-from reporter.render.model import ReportModel, RunMeta
-from reporter.rules import RULE_CATALOG_VERSION, catalog_frame, load_catalog, run_rules
+from reporter.render.model import ReportModel
+from reporter.rules.engine import RULE_CATALOG_VERSION, catalog_frame, load_catalog, run_rules
 from reporter.scoring import Scores, score
 from reporter.settings import Settings
 from reporter.snapshot import Manifest, read_snapshot, run_date_of, write_snapshot
@@ -164,7 +166,7 @@ def _meta(settings: Settings, evidence: Evidence, waivers_sha: str | None) -> Ru
 
 def _history(
     settings: Settings, findings: pd.DataFrame, scores: Scores, meta: RunMeta, evidence: Evidence
-) -> history.HistoryView | None:
+) -> HistoryView | None:
     root = settings.history or settings.out.resolve().parent
     past = history.load_runs(root, warn=lambda line: log.warning("%s", line))
     run_id = history.run_id_for(meta.finished_at)
@@ -188,12 +190,12 @@ def _render(settings: Settings, model: ReportModel, findings: pd.DataFrame) -> l
     if "csv" in settings.formats:
         written.append(write_findings_csv(findings, out / "findings.csv"))
     if "xlsx" in settings.formats:
-        from reporter.render.excel import write_workbook
+        from reporter.render.excel.workbook import write_workbook
 
         write_workbook(model, out / "compliance-report.xlsx")
         written.append(out / "compliance-report.xlsx")
     if "pdf" in settings.formats:
-        from reporter.render.pdf import write_audit_report, write_scorecard
+        from reporter.render.pdf.render import write_audit_report, write_scorecard
 
         write_audit_report(
             model,

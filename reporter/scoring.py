@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from reporter.findings import STATUSES
-from reporter.render.model import ScoreSummary
+from reporter.model import ScoreSummary
 from reporter.settings import SEVERITIES, Settings
 
 GRADE_THRESHOLDS: tuple[tuple[str, float], ...] = (("A", 90.0), ("B", 80.0), ("C", 70.0), ("D", 60.0))

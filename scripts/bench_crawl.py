@@ -40,10 +40,10 @@ from typing import Any
 
 import boto3
 
+from reporter.acquire import collect
 from reporter.aws.crawl import Unit
 from reporter.aws.discover import discover
 from reporter.aws.session import HOME_REGIONS, AccountCredentials, AwsAccess
-from reporter.collect import collect
 from reporter.collectors import COLLECTORS, lambda_
 from reporter.collectors.base import ClientFactory, UnitContext
 from reporter.demo.faults import AnswerTimes, FaultPlan

@@ -1,6 +1,6 @@
 """Benchmark the Excel workbook: python scripts/bench_excel.py [--findings N] [--accounts N] [--out FILE].
 
-Builds a synthetic ReportModel (reporter.render.synthetic), writes compliance-report.xlsx and
+Builds a synthetic ReportModel (reporter.testing.synthetic), writes compliance-report.xlsx and
 prints the seconds of each step and the process's peak resident memory. Target for 100,000
 findings on 2 cores: write ≤ 20 s, peak RSS ≤ 500 MB.
 """
@@ -14,8 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from reporter.render.excel import FILE_NAME, write_workbook
-from reporter.render.synthetic import synthetic_model
+from reporter.render.excel.workbook import FILE_NAME, write_workbook
+from reporter.testing.synthetic import synthetic_model
 
 
 def _peak_rss_mb() -> float:

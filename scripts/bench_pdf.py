@@ -1,6 +1,6 @@
 """Benchmark the PDFs: python scripts/bench_pdf.py [--findings N] [--accounts N] [--history] [--out DIR].
 
-Builds a synthetic ReportModel (reporter.render.synthetic), writes audit-report.pdf and
+Builds a synthetic ReportModel (reporter.testing.synthetic), writes audit-report.pdf and
 scorecard.pdf, and prints the seconds and pages of each and the process's peak resident memory.
 Target for 100,000 findings on 2 cores: both PDFs together ≤ 30 s; the audit report < 60 pages.
 """
@@ -14,8 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from reporter.render.pdf import AUDIT_PAGE_LIMIT, write_audit_report, write_scorecard
-from reporter.render.synthetic import synthetic_model
+from reporter.render.pdf.render import AUDIT_PAGE_LIMIT, write_audit_report, write_scorecard
+from reporter.testing.synthetic import synthetic_model
 
 
 def _peak_rss_mb() -> float:

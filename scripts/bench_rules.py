@@ -5,7 +5,7 @@ whose inline policies are 200 distinct documents, half of them with a boundary; 
 URLs, subnets, Config, logs, alarms; a few failed coverage units), then times three stages:
 
 1. IAM analysis: reporter.iam.derive_role_tables(roles, policy_documents)
-2. rules: reporter.rules.run_rules(inventory, settings)
+2. rules: reporter.rules.engine.run_rules(inventory, settings)
 3. scoring: reporter.scoring.score(findings, settings)
 
 and prints wall-clock and CPU seconds per stage and the process's peak resident memory (on a busy
@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from reporter.iam import derive_role_tables
 from reporter.inventory import SCHEMAS, Inventory
-from reporter.rules import run_rules
+from reporter.rules.engine import run_rules
 from reporter.scoring import score
 from reporter.settings import Settings
 

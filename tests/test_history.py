@@ -12,12 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reporter import history
 from reporter.errors import UserError
 from reporter.findings import FINDING_COLUMNS, STATUSES
-from reporter.history_compare import CHANGE_COUNTS, finding_changes
-from reporter.render.build import DELTA_SCHEMA, TREND_SCHEMA
-from reporter.render.model import RunMeta
+from reporter.history import runs as history
+from reporter.history.compare import CHANGE_COUNTS, finding_changes
+from reporter.model import DELTA_SCHEMA, TREND_SCHEMA, RunMeta
 from reporter.scoring import Scores, score
 from reporter.settings import Settings
 

@@ -4,10 +4,10 @@ import json
 import subprocess
 import sys
 
+from reporter.audit_policy import DISCOVERY_ACTIONS, audit_policy
+from reporter.audit_role_template import audit_role_template
 from reporter.aws.guard import is_read_operation
 from reporter.collectors import COLLECTORS, declared_actions
-from reporter.policy import DISCOVERY_ACTIONS, audit_policy
-from reporter.role_template import audit_role_template
 
 
 def test_printed_policy_is_exactly_what_the_collectors_declare() -> None:

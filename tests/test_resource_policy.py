@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from reporter.resource_policy import statement_is_public
+from reporter.iam.public_access import statement_is_public
 
 ACCOUNT = "123456789012"
 

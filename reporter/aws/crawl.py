@@ -20,17 +20,16 @@ Resilience, from the innermost layer out:
 Throughput: see schedule.py (largest first, per-account-region limit, in-flight gate of
 ``Settings.workers`` requests over a larger pool of threads). A unit's clients are built from
 client classes and service models made once per service (client_cache.py), and the collector
-runs with fewer cyclic-garbage collections (gc_tuning.py, applied by collect.py): on the
+runs with fewer cyclic-garbage collections (gc_tuning.py, applied by acquire.py): on the
 2-core machine where the crawl benchmark runs, both were CPU the crawler spent with the
 interpreter lock held while answers waited to be read.
 """
 
 from __future__ import annotations
 
-import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -41,6 +40,7 @@ import botocore.exceptions
 from reporter.aws.discover import Account, Targets
 from reporter.aws.schedule import Gate, Scheduler, Unit, plan, run_scheduled
 from reporter.aws.session import HOME_REGIONS, AccountCredentials, AwsAccess
+from reporter.aws.transient import EXPIRED, backoff, is_transient, is_transient_code
 from reporter.collectors.base import Collector, CollectResult, UnitContext, error_code, error_message
 from reporter.inventory import GLOBAL_REGION
 from reporter.settings import Settings
@@ -55,36 +55,6 @@ retry backoff hold no slot, so others can use it (bounded by MAX_THREADS)."""
 MAX_THREADS = 512
 CALL_ATTEMPTS = 8
 """botocore attempts per request (the first try included)."""
-
-RETRYABLE = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "SlowDown",
-        "ServiceUnavailable",
-        "ServiceUnavailableException",
-        "ServiceException",
-        "InternalError",
-        "InternalFailure",
-        "ConnectionError",
-        "Timeout",
-        "ReadTimeoutError",
-        "ConnectionClosedError",
-    }
-)
-EXPIRED = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
-
-
-def _retryable(exc: BaseException, code: str) -> bool:
-    if isinstance(exc, botocore.exceptions.ClientError):
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
-        if status >= 500 or status == 429:
-            return True
-    if isinstance(exc, botocore.exceptions.HTTPClientError | botocore.exceptions.ConnectionError):
-        return True
-    return code in RETRYABLE or code.startswith("HTTP5")
 
 
 class Progress(Protocol):
@@ -331,9 +301,9 @@ def _run_unit(
                     continue
                 message = f"{message}; refreshing the credentials failed: {failure}"
                 break
-            if not _retryable(exc, code) or attempt >= attempts:
+            if not is_transient(exc, code) or attempt >= attempts:
                 break
-            cancelled.wait(_backoff(attempt))
+            cancelled.wait(backoff(attempt))
             continue
         finally:
             run.gate.release_held()
@@ -354,7 +324,7 @@ def _run_unit(
             api_calls=counter.n,
             seconds=time.monotonic() - started,
         )
-    if attempt > 1 and _retryable_code(code):
+    if attempt > 1 and is_transient_code(code):
         message = f"{message} (after {attempt} attempts)"
     return None, coverage_row(
         unit.account_id,
@@ -367,10 +337,6 @@ def _run_unit(
         api_calls=counter.n,
         seconds=time.monotonic() - started,
     )
-
-
-def _retryable_code(code: str) -> bool:
-    return code in RETRYABLE or code.startswith("HTTP5")
 
 
 def _refresh(creds: AccountCredentials, generation: int) -> str | None:
@@ -403,8 +369,3 @@ def _context(
             return clients[service]
 
     return UnitContext(account_id=unit.account_id, region=unit.region, client=client, partition=run.partition)
-
-
-def _backoff(attempt: int, rng: Callable[[], float] = random.random) -> float:
-    """Full jitter, capped: the clients' own retries already absorbed short bursts."""
-    return float(min(10.0, 0.5 * 2**attempt) * rng())

@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 
 from reporter.collectors.base import Collector, CollectResult, Issue, UnitContext
 from reporter.collectors.common import CALL_ERRORS, aws_code, canonical_json, issue_for, items
-from reporter.resource_policy import statement_is_public
+from reporter.iam.public_access import statement_is_public
 from reporter.secrets import secret_like
 
 _NOT_FOUND = "ResourceNotFoundException"

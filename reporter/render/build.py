@@ -11,39 +11,20 @@ Frames the builder computes are Arrow-backed, like the inventory tables they joi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 import pandas as pd
 import pyarrow as pa
 
 from reporter.findings import FINDING_COLUMNS, STATUSES
 from reporter.inventory import Inventory
+from reporter.model import DELTA_SCHEMA, TREND_SCHEMA, HistoryView, RunMeta
 from reporter.outputs import sort_findings
-from reporter.render.model import ReportModel, Risk, RunMeta
+from reporter.render.model import ReportModel, Risk
 from reporter.scoring import NO_GRADE, Scores
 from reporter.settings import SEVERITIES
 from reporter.waivers import WAIVER_COLUMNS
 
 TOP_RISKS = 5
-_TREND_FIELDS: list[pa.Field[pa.DataType]] = [
-    pa.field("run_id", pa.string()),
-    pa.field("run_at", pa.timestamp("us", tz="UTC")),
-    pa.field("scope", pa.string()),  # organization | account
-    pa.field("scope_id", pa.string()),
-    pa.field("score", pa.float64()),
-    pa.field("grade", pa.string()),
-]
-TREND_SCHEMA = pa.schema(_TREND_FIELDS)
-_DELTA_FIELDS: list[pa.Field[pa.DataType]] = [
-    pa.field("account_id", pa.string()),
-    pa.field("account_name", pa.string()),
-    pa.field("rule_id", pa.string()),
-    pa.field("new", pa.int64()),
-    pa.field("fixed", pa.int64()),
-    pa.field("still_failing", pa.int64()),
-    pa.field("score_delta", pa.float64()),
-]
-DELTA_SCHEMA = pa.schema(_DELTA_FIELDS)
 CONTROL_COLUMNS = ("rule_id", "title", "severity", "guide_section", "frameworks", "remediation")
 _OPEN_AND_OTHER = (*SEVERITIES, "waived", "errors")
 ACCOUNT_COLUMNS = (
@@ -112,20 +93,6 @@ NOUNS: dict[str, tuple[str, str]] = {
     "account": ("account", "accounts"),
 }
 """resource_type → (singular, plural) as the sentences count it; anything else is a "resource"."""
-
-
-@dataclass(frozen=True)
-class HistoryView:
-    """What the history module hands the builder (filled from previous runs' snapshots)."""
-
-    trend: pd.DataFrame
-    """Columns of :data:`TREND_SCHEMA`, oldest run first."""
-    deltas: pd.DataFrame
-    """Columns of :data:`DELTA_SCHEMA`."""
-    score_delta: Mapping[str, float] = field(default_factory=dict)
-    """account_id → score change since the previous run (accounts scored both times)."""
-    ou_score_delta: Mapping[str, float] = field(default_factory=dict)
-    """ou_path → score change since the previous run."""
 
 
 def build_model(

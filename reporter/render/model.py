@@ -6,48 +6,11 @@ never query the inventory or recompute scores themselves, so every report shows 
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
-
-@dataclass(frozen=True)
-class RunMeta:
-    """Scope and provenance of a run: what the auditor's "scope and method" section states."""
-
-    organization_id: str
-    caller_arn: str
-    started_at: dt.datetime
-    finished_at: dt.datetime
-    tool_version: str
-    schema_version: int
-    rule_catalog_version: str
-    """Version of the rule catalog (e.g. "v1") the findings were judged against."""
-    accounts_targeted: int
-    regions: tuple[str, ...]
-    evidence_manifest_sha256: str
-    """sha256 of evidence/manifest.json; the manifest holds the hash of every evidence file."""
-    evidence_files: dict[str, str] = field(default_factory=dict)
-    """Evidence file name → sha256."""
-    waivers_sha256: str | None = None
-    period: str = ""
-    """The reporting period, e.g. "2026-11"."""
-    demo: bool = False
-
-
-@dataclass(frozen=True)
-class ScoreSummary:
-    """Score of one scope (DESIGN.md §5)."""
-
-    score: float | None
-    """0–100, None when nothing applicable was judged."""
-    grade: str
-    """A–F, or "n/a" when score is None."""
-    counts: dict[str, int]
-    """pass / fail / error / waived counts."""
-    open_by_severity: dict[str, int]
-    """Failing, non-waived findings per severity (critical, high, medium, low)."""
+from reporter.model import RunMeta, ScoreSummary
 
 
 @dataclass(frozen=True)

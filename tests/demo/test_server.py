@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import botocore.exceptions
 import pytest
 
 from reporter.demo import DemoServer, demo_regions
+from reporter.locations import queries_dir
 from tests.demo.conftest import Clients, account_id
 
 
@@ -324,9 +324,8 @@ def test_truth_covers_every_rule_with_a_pass_and_a_fail(demo: DemoServer) -> Non
 
 
 def test_packaged_rules_are_the_rules_the_demo_covers() -> None:
-    import reporter
 
-    rule_files = sorted(p.stem for p in (Path(reporter.__file__).parent / "queries" / "rules").glob("*.sql"))
+    rule_files = sorted(p.stem for p in (queries_dir() / "rules").glob("*.sql"))
     if rule_files:
         assert rule_files == sorted(RULE_IDS)
 

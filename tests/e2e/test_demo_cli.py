@@ -9,7 +9,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from reporter.collect import collect
+from reporter.acquire import collect
 from reporter.demo.server import DemoServer
 from reporter.settings import Settings
 from tests.e2e.conftest import run_cli

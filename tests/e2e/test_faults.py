@@ -22,8 +22,8 @@ import boto3
 import pandas as pd
 import pytest
 
+from reporter.acquire import collect
 from reporter.aws import crawl as crawl_module
-from reporter.collect import collect
 from reporter.collectors import COLLECTORS, by_name
 from reporter.demo.faults import ACCESS_DENIED, ERROR_5XX, EXPIRED_TOKEN, THROTTLE, FaultPlan
 from reporter.demo.server import DemoServer

@@ -12,8 +12,9 @@ import pytest
 
 from reporter.findings import FINDING_COLUMNS
 from reporter.inventory import Inventory
-from reporter.render.build import HistoryView, build_model, risk_sentence
-from reporter.render.model import ReportModel, RunMeta
+from reporter.model import HistoryView, RunMeta
+from reporter.render.build import build_model, risk_sentence
+from reporter.render.model import ReportModel
 from reporter.scoring import score
 from reporter.settings import Settings
 from reporter.summary import summary_text

@@ -18,12 +18,12 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reporter.findings import FINDING_COLUMNS
-from reporter.render import excel_table
-from reporter.render.excel import SHEETS, write_workbook
-from reporter.render.excel_cells import column_values, console_url, xlsx_text
-from reporter.render.excel_sheets import FINDINGS_COLUMNS
+from reporter.render.excel import table as excel_table
+from reporter.render.excel.cells import column_values, console_url, xlsx_text
+from reporter.render.excel.sheets import FINDINGS_COLUMNS
+from reporter.render.excel.workbook import SHEETS, write_workbook
 from reporter.render.model import ReportModel
-from reporter.render.synthetic import HOSTILE_NAMES, synthetic_model
+from reporter.testing.synthetic import HOSTILE_NAMES, synthetic_model
 
 EXPECTED_SHEETS = [
     "Summary",

@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from reporter.render import pdf
-from reporter.render.model import ReportModel, ScoreSummary
-from reporter.render.pdf_context import audit_context
-from reporter.render.pdf_findings import plan_findings
-from reporter.render.synthetic import synthetic_model
+from reporter.model import ScoreSummary
+from reporter.render.model import ReportModel
+from reporter.render.pdf import render as pdf
+from reporter.render.pdf.context import audit_context
+from reporter.render.pdf.findings import plan_findings
 from reporter.scoring import format_score
+from reporter.testing.synthetic import synthetic_model
 
 HOSTILE = "<script>alert(1)</script> & co"
 AUDIT_SECTIONS = (

@@ -10,7 +10,7 @@ import pandas as pd
 
 from reporter.aws.crawl import coverage_row
 from reporter.inventory import Inventory
-from reporter.rules import load_catalog, run_rules
+from reporter.rules.engine import load_catalog, run_rules
 from reporter.settings import Settings
 
 ACCT = "111111111111"

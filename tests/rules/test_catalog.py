@@ -10,7 +10,7 @@ import pytest
 
 from reporter.findings import FINDING_COLUMNS
 from reporter.inventory import TABLES, Inventory
-from reporter.rules import (
+from reporter.rules.engine import (
     GUIDE_SECTIONS,
     RULES_DIR,
     STATIC_TABLES,

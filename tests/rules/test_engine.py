@@ -6,7 +6,7 @@ import pandas as pd
 
 from reporter.findings import FINDING_COLUMNS
 from reporter.inventory import Inventory
-from reporter.rules import load_catalog, run_rules
+from reporter.rules.engine import load_catalog, run_rules
 from reporter.settings import Settings
 from tests.rules.helpers import ACCT, OTHER_ACCT, REGION, REGION2, RUN_DATE, function, merge, unit, with_role
 

@@ -1,4 +1,4 @@
-"""Error rows: a resource whose data was not read is never judged pass (reporter/rules_errors.py)."""
+"""Error rows: a resource whose data was not read is never judged pass (reporter/rules/error_rows.py)."""
 
 from __future__ import annotations
 

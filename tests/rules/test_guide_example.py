@@ -11,7 +11,7 @@ from typing import Any
 
 from reporter.iam import derive_role_tables
 from reporter.inventory import Inventory
-from reporter.rules import load_catalog, run_rules
+from reporter.rules.engine import load_catalog, run_rules
 from reporter.settings import Settings
 from tests.rules.helpers import ACCT, RUN_DATE, function, policy_arn, role, role_arn
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reporter.rules_data import DataFileError, load_admin_policies, load_runtimes
+from reporter.rules.data import DataFileError, load_admin_policies, load_runtimes
 
 DEPRECATED_BY_2026_11_28 = {
     "dotnet8": "2026-11-10",

@@ -18,7 +18,7 @@ from openpyxl.formatting.rule import ColorScaleRule, DataBarRule, FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.properties import PageSetupProperties
 
-from reporter.render.excel_cells import needs_literal, xlsx_text
+from reporter.render.excel.cells import needs_literal, xlsx_text
 
 # --- palette ---------------------------------------------------------------------------------
 INK = "1F2937"
@@ -57,7 +57,7 @@ WAIVER_STATE_COLOURS: dict[str, tuple[str, str]] = {
     "unused": ("EDEDED", MUTED),
 }
 
-# Number formats. Scores are written already rounded down to one decimal (see excel_cells).
+# Number formats. Scores are written already rounded down to one decimal (see cells.py).
 SCORE_FORMAT = "0.0"
 DELTA_FORMAT = "+0.0;-0.0;0.0"
 PERCENT_FORMAT = "0.0%"
@@ -162,7 +162,7 @@ class StyleBook:
     ) -> WriteOnlyCell:
         """A cell holding ``value`` with the named styles applied in order.
 
-        Strings are always stored as text (:func:`excel_cells.xlsx_text`); one that a spreadsheet
+        Strings are always stored as text (:func:`.cells.xlsx_text`); one that a spreadsheet
         would read as a formula or an error value, or any string when ``literal`` is set, is forced
         to the string type and quote-prefixed, so Excel keeps it text even when the cell is edited.
         ``link`` makes the cell a hyperlink to that URL (a relationship, not a formula).

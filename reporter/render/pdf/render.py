@@ -6,7 +6,7 @@ and the URL fetcher refuses every scheme but ``data:``, so a hostile name that s
 ``src`` attribute could not make WeasyPrint fetch anything.
 
 Both documents have a hard page bound. Their content is selected to fit from estimates
-(pdf_findings.py, pdf_scorecard.py); after layout the real page count is checked, and if it is over
+(findings.py, scorecard.py); after layout the real page count is checked, and if it is over
 the bound the document is laid out again with a smaller selection.
 """
 
@@ -14,26 +14,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
+from reporter.locations import templates_dir
 from reporter.outputs import atomic_write
 from reporter.render.model import ReportModel
-from reporter.render.pdf_context import audit_context
-from reporter.render.pdf_format import FILTERS
-from reporter.render.pdf_scorecard import LEAGUE_MAX, scorecard_context
+from reporter.render.pdf.context import audit_context
+from reporter.render.pdf.format import FILTERS
+from reporter.render.pdf.scorecard import LEAGUE_MAX, scorecard_context
 from reporter.settings import Settings
 
 AUDIT_PAGE_LIMIT = 58
 """The audit report never exceeds this many pages ("under about 60" for any organization)."""
 SCORECARD_PAGE_LIMIT = 2
 PAGE_LINES = 80
-"""Estimated text lines (pdf_findings units) a findings page holds, measured on synthetic reports."""
+"""Estimated text lines (findings.py units) a findings page holds, measured on synthetic reports."""
 DETAIL_LINE_BUDGET = 30 * PAGE_LINES
 """Lines of per-account findings listed before accounts move to the overview table only."""
 _MAX_LAYOUTS = 4
@@ -44,7 +44,7 @@ FETCHER = URLFetcher(allowed_protocols={"data"})
 """Refuses http(s), ftp and file URLs alike: reports must render offline and reveal no local file."""
 
 _ENV = Environment(
-    loader=PackageLoader("reporter", "templates"),
+    loader=FileSystemLoader(templates_dir()),
     autoescape=True,  # every template, whatever its extension: all values come from AWS
     undefined=StrictUndefined,
     trim_blocks=True,
@@ -54,7 +54,7 @@ _ENV.filters.update(FILTERS)
 
 
 def _stylesheet(name: str) -> CSS:
-    source = resources.files("reporter").joinpath("templates", name).read_text(encoding="utf-8")
+    source = (templates_dir() / name).read_text(encoding="utf-8")
     return CSS(string=source, url_fetcher=FETCHER)
 
 

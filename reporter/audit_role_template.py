@@ -1,6 +1,6 @@
 """CloudFormation template (for a service-managed StackSet) of the audit role in each member account.
 
-The role's permissions are exactly the actions the collectors declare (reporter.policy), so the
+The role's permissions are exactly the actions the collectors declare (reporter.audit_policy), so the
 template can never drift from what the code calls.
 """
 

@@ -18,9 +18,9 @@ import pandas as pd
 from openpyxl.chart import BarChart, LineChart, Reference
 
 from reporter.findings import STATUSES
-from reporter.render.excel_cells import score_value
-from reporter.render.excel_style import colour_scale, print_setup
-from reporter.render.excel_table import Column, Sheet, Table, fit_widths, write_table
+from reporter.render.excel.cells import score_value
+from reporter.render.excel.style import colour_scale, print_setup
+from reporter.render.excel.table import Column, Sheet, Table, fit_widths, write_table
 from reporter.render.model import ReportModel
 from reporter.settings import SEVERITIES
 

@@ -4,7 +4,7 @@ and the deltas of the report (what is new, fixed, still failing; score changes).
 On disk, one folder per run, named by the run's finish time (:func:`run_id_for`)::
 
     <history root>/runs/<run id>/      e.g. runs/2026-11-28T221700Z/
-        scores.json  findings.parquet  evidence/      (what each holds: reporter.history_store)
+        scores.json  findings.parquet  evidence/      (what each holds: reporter.history.store)
 
 A run folder is written under a hidden temporary name and renamed when complete, so a reader sees
 a whole run or none; deletions rename first too. Names starting with "." under runs/ are such
@@ -12,7 +12,7 @@ writes or deletions in progress and are ignored. A run that does not validate is
 warning line (:func:`load_runs`) or refused with a one-line :class:`UserError` (:func:`load_run`,
 for ``--compare``).
 
-The arithmetic of the comparison lives in :mod:`reporter.history_compare`.
+The arithmetic of the comparison lives in :mod:`reporter.history.compare`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from reporter.errors import UserError
-from reporter.history_compare import (
+from reporter.history.compare import (
     RunScores,
     account_names,
     deltas_frame,
@@ -37,7 +37,7 @@ from reporter.history_compare import (
     score_changes,
     trend_frame,
 )
-from reporter.history_store import (
+from reporter.history.store import (
     FINDINGS_COLUMNS,
     PastRun,
     UnusableRun,
@@ -46,8 +46,7 @@ from reporter.history_store import (
     utc,
     write_run_files,
 )
-from reporter.render.build import HistoryView
-from reporter.render.model import RunMeta
+from reporter.model import HistoryView, RunMeta
 from reporter.scoring import Scores
 from reporter.snapshot import MANIFEST
 

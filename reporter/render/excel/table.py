@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from reporter.render.excel_cells import column_values, console_url, needs_literal, score_value, xlsx_text
-from reporter.render.excel_style import StyleBook, print_setup
+from reporter.render.excel.cells import column_values, console_url, needs_literal, score_value, xlsx_text
+from reporter.render.excel.style import StyleBook, print_setup
 
 EXCEL_MAX_ROWS = 1_048_576
 """Rows of one Excel worksheet; a longer table is cut, with a note saying how many rows are left out."""

@@ -12,9 +12,9 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from reporter.render import charts
 from reporter.render.model import ReportModel
-from reporter.render.pdf_format import is_missing, records
+from reporter.render.pdf import charts
+from reporter.render.pdf.format import is_missing, records
 from reporter.settings import SEVERITIES
 
 LEAGUE_MAX = 34

@@ -17,8 +17,9 @@ import pandas as pd
 import pyarrow as pa
 
 from reporter.findings import FINDING_COLUMNS
-from reporter.render.model import ReportModel, ScoreSummary
-from reporter.render.synthetic_frames import (
+from reporter.model import ScoreSummary
+from reporter.render.model import ReportModel
+from reporter.testing.synthetic_frames import (
     arrow,
     controls_frame,
     coverage_frame,

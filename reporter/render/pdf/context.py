@@ -14,10 +14,10 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from reporter.render import charts
 from reporter.render.model import ReportModel
-from reporter.render.pdf_findings import plan_findings, ranked_accounts, severity_rank
-from reporter.render.pdf_format import records
+from reporter.render.pdf import charts
+from reporter.render.pdf.findings import plan_findings, ranked_accounts, severity_rank
+from reporter.render.pdf.format import records
 from reporter.scoring import CRITICAL_CAP, GRADE_THRESHOLDS, LOWEST_GRADE
 from reporter.settings import SEVERITIES
 

@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from reporter.errors import ReporterError
 
-DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = Path(__file__).parents[1] / "data"
 RUNTIMES_FILE = DATA_DIR / "runtimes.json"
 ADMIN_POLICIES_FILE = DATA_DIR / "admin_policies.json"
 

@@ -2,7 +2,7 @@
 -- reads: functions, roles
 
 -- Every function with its execution role's IAM record. The role columns are null when the role is
--- not in the inventory; the engine turns such rows into errors (reporter/rules_errors.py), so a
+-- not in the inventory; the engine turns such rows into errors (reporter/rules/error_rows.py), so a
 -- rule may treat null role data as "nothing found" without ever producing an unjudged pass.
 select
     f.account_id,

@@ -18,7 +18,7 @@ resource_id, resource_arn, status (pass|fail), reason`` plus the columns its rem
 names. Thresholds reach it as named parameters (``$concurrency_cap``: Settings.rule_parameters()).
 Shared joins live in ``queries/views/*.sql`` (``-- view:`` and ``-- reads:`` header); the macro
 ``preview(list, n)`` (:data:`MACROS`) shortens lists in reasons. ``spans`` and ``context`` matter
-to error rows (reporter/rules_errors.py). Every problem in a file is a :class:`RuleError` naming
+to error rows (reporter/rules/error_rows.py). Every problem in a file is a :class:`RuleError` naming
 the file and line.
 """
 
@@ -36,11 +36,11 @@ import pyarrow as pa
 
 from reporter.errors import ReporterError
 from reporter.inventory import TABLES
+from reporter.locations import queries_dir
 from reporter.settings import SEVERITIES, Thresholds
 
-QUERIES_DIR = Path(__file__).parent / "queries"
-RULES_DIR = QUERIES_DIR / "rules"
-VIEWS_DIR = QUERIES_DIR / "views"
+RULES_DIR = queries_dir() / "rules"
+VIEWS_DIR = queries_dir() / "views"
 
 RULE_CATALOG_VERSION = "v1"
 """Version of shared/RULES.md the catalog implements (reports state it)."""

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reporter.render.pdf_format import records
+from reporter.render.pdf.format import records
 from reporter.settings import SEVERITIES
 
 OPEN_STATUSES: tuple[str, ...] = ("fail", "error")

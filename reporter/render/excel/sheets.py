@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from reporter.render.excel_style import colour_scale, data_bar, row_highlight
-from reporter.render.excel_table import Column, Sheet, Table, write_table
+from reporter.render.excel.style import colour_scale, data_bar, row_highlight
+from reporter.render.excel.table import Column, Sheet, Table, write_table
 from reporter.render.model import ReportModel
 from reporter.settings import SEVERITIES
 

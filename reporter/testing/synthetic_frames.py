@@ -1,4 +1,4 @@
-"""Inventory, waiver, risk and history frames of :mod:`reporter.render.synthetic` (test data only).
+"""Inventory, waiver, risk and history frames of :mod:`reporter.testing.synthetic` (test data only).
 
 The frames are Arrow-backed like the real pipeline's (lists, maps, nullable ints), so renderers
 are tested against the dtypes they will meet in a real run.
@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from reporter.render.model import Risk, RunMeta
+from reporter.model import RunMeta
+from reporter.render.model import Risk
 from reporter.waivers import WAIVER_COLUMNS
 
 _STRS = pa.list_(pa.string())

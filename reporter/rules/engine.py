@@ -1,4 +1,4 @@
-"""The rules engine: run the catalog (reporter/rules_catalog.py) over an inventory in DuckDB.
+"""The rules engine: run the catalog (reporter/rules/catalog.py) over an inventory in DuckDB.
 
 ``run_rules(inventory, settings)`` returns the findings frame: FINDING_COLUMNS + guide_section,
 one row per (rule, resource), status pass / fail / error (waivers are applied later, by
@@ -8,7 +8,7 @@ byte-reproducible.
 How a run goes, on one in-memory DuckDB connection:
 
 1. Every inventory table is registered explicitly (Arrow, zero-copy), plus ``runtimes`` and
-   ``admin_policies`` from the dated data files (reporter/rules_data.py) and ``rule_meta``; the
+   ``admin_policies`` from the dated data files (reporter/rules/data.py) and ``rule_meta``; the
    views of queries/views are created.
 2. Each rule runs once with the named parameters it uses (rules run side by side, one DuckDB
    cursor per worker thread); its remediation template is compiled to SQL (filled on failing rows
@@ -17,7 +17,7 @@ How a run goes, on one in-memory DuckDB connection:
    tables are concatenated.
 3. The result contract is checked: columns, status pass/fail, scope as resource_type, non-null
    keys and reasons, one row per resource. A breach is a bug in the rule: :class:`RuleError`.
-4. Error rows (reporter/rules_errors.py: unread data is never a pass). Only the rules they touch
+4. Error rows (reporter/rules/error_rows.py: unread data is never a pass). Only the rules they touch
    are rebuilt, their rows merged with the added ones and sorted again.
 5. Per-rule columns (title, severity, guide section) and per-account columns (account name, OU
    path) are filled by Arrow ``take``; no per-row Python runs anywhere.
@@ -39,7 +39,7 @@ import pyarrow.compute as pc
 
 from reporter.findings import FINDING_COLUMNS
 from reporter.inventory import TABLES, Inventory, to_arrow
-from reporter.rules_catalog import (
+from reporter.rules.catalog import (
     GUIDE_SECTIONS,
     MACROS,
     PARAMETERS,
@@ -62,8 +62,8 @@ from reporter.rules_catalog import (
     remediation_sql,
     strip_sql,
 )
-from reporter.rules_data import load_admin_policies, load_runtimes
-from reporter.rules_errors import apply_errors, expanded_reads
+from reporter.rules.data import load_admin_policies, load_runtimes
+from reporter.rules.error_rows import apply_errors, expanded_reads
 from reporter.settings import Settings
 
 __all__ = [

@@ -1,6 +1,6 @@
 """The on-disk record of one run in the history: what a run folder holds, writing and reading it.
 
-A run folder (see :mod:`reporter.history` for where they live)::
+A run folder (see :mod:`reporter.history.runs` for where they live)::
 
     scores.json        run time, period, versions; organization, OU, account, rule and section
                        scores and counts; name and sha256 of findings.parquet; whether evidence/ is kept
@@ -27,8 +27,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from reporter.errors import UserError
-from reporter.history_compare import RunScores
-from reporter.render.model import RunMeta, ScoreSummary
+from reporter.history.compare import RunScores
+from reporter.model import RunMeta, ScoreSummary
 from reporter.scoring import SCORE_COLUMNS, Scores
 from reporter.snapshot import MANIFEST, sha256_file
 

@@ -1,6 +1,6 @@
 """Pure frame arithmetic behind month-over-month history: finding deltas, score deltas, trend rows.
 
-Nothing here reads or writes files; :mod:`reporter.history` loads the runs and calls these.
+Nothing here reads or writes files; :mod:`reporter.history.runs` loads the runs and calls these.
 
 How a finding is followed from one run to the next
 --------------------------------------------------
@@ -23,7 +23,7 @@ duplicate can never turn a failure into a "fixed".
 - ``unjudged``: open then, and now either an ``error`` row, or absent while the current run has a
   ``unit`` error row for the same rule, account and region (or region ``global``): the rules engine
   adds such a row when a failed collection left the rule nothing to judge there
-  (:mod:`reporter.rules_errors`). Claiming "fixed" or "gone" for what the run could not see would
+  (:mod:`reporter.rules.error_rows`). Claiming "fixed" or "gone" for what the run could not see would
   be false assurance.
 
 So for every (account, rule): previously open = still_failing + fixed + gone + newly_waived +
@@ -41,8 +41,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from reporter.render.build import DELTA_SCHEMA, TREND_SCHEMA
-from reporter.render.model import ScoreSummary
+from reporter.model import DELTA_SCHEMA, TREND_SCHEMA, ScoreSummary
 
 MATCH_KEY: tuple[str, ...] = ("rule_id", "account_id", "region", "resource_id")
 """The stable identity of a finding across runs."""

@@ -5,8 +5,8 @@ mode, so memory stays flat however many findings there are; the file is written 
 name next to the target and renamed when complete (:func:`reporter.outputs.atomic_write`).
 
 Sheets, in order: Summary, Scorecard, Findings, Controls, Functions, Roles, Coverage, Waivers,
-Trend. Layout details are in :mod:`excel_summary` (overview sheets) and :mod:`excel_sheets`
-(lists); cell safety in :mod:`excel_cells`.
+Trend. Layout details are in :mod:`.summary` (overview sheets) and :mod:`.sheets`
+(lists); cell safety in :mod:`.cells`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from reporter.outputs import atomic_write
-from reporter.render.excel_sheets import (
+from reporter.render.excel.sheets import (
     controls_sheet,
     coverage_sheet,
     findings_sheet,
@@ -26,9 +26,9 @@ from reporter.render.excel_sheets import (
     roles_sheet,
     waivers_sheet,
 )
-from reporter.render.excel_style import StyleBook
-from reporter.render.excel_summary import scorecard_sheet, summary_sheet, trend_sheet
-from reporter.render.excel_table import Sheet
+from reporter.render.excel.style import StyleBook
+from reporter.render.excel.summary import scorecard_sheet, summary_sheet, trend_sheet
+from reporter.render.excel.table import Sheet
 from reporter.render.model import ReportModel
 
 FILE_NAME = "compliance-report.xlsx"
