@@ -109,7 +109,7 @@ def sha256_file(path: Path) -> str:
 
 
 def write_snapshot(inventory: Inventory, directory: Path, manifest: Manifest) -> tuple[Manifest, str]:
-    """Write every table and the manifest; returns the final manifest and its sha256."""
+    """Write every collected table and the manifest; returns the final manifest and its sha256."""
     directory.mkdir(parents=True, exist_ok=True)
     files: dict[str, str] = {}
     for table in COLLECTED_TABLES:
