@@ -1,4 +1,7 @@
-"""Collection: discover → assume → crawl → typed inventory with derived tables and a manifest."""
+"""Collection: discover → assume → crawl → typed inventory of what was collected, and a manifest.
+
+Nothing is judged here that can be judged from the stored documents: see reporter/rules/derive.py.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,6 @@ from reporter.collectors import COLLECTORS
 from reporter.collectors.base import Collector
 from reporter.errors import CollectionFailed
 from reporter.gc_tuning import fewer_collections
-from reporter.iam import derive_role_tables
 from reporter.inventory import Inventory
 from reporter.settings import Settings
 from reporter.snapshot import Manifest, new_manifest
@@ -65,8 +67,6 @@ def collect(
         raise CollectionFailed(
             f"nothing could be collected from {len(targets.accounts)} account(s): {reasons or 'no units'}"
         )
-    for name, df in derive_role_tables(inventory["roles"], inventory["policy_documents"]).items():
-        inventory[name] = df
     manifest = new_manifest(
         started_at=started.isoformat(),
         finished_at=now_utc().isoformat(),

@@ -9,6 +9,12 @@ Conventions:
 - Full ARNs; snake_case columns; list columns are ``list<string>``; tags are ``map<string,string>``.
 - Policy documents are stored as canonical JSON strings (sorted keys, no spaces).
 - Environment-variable values are never stored: only names, and the names that look like secrets.
+
+Collected and derived: the crawl fills the collected tables and columns; the judgements that can be
+recomputed from collected documents (:data:`DERIVED_TABLES`, :data:`DERIVED_COLUMNS`) are left null
+by the crawl, kept out of the evidence, and computed when judging (:mod:`reporter.rules.derive`),
+so judging a snapshot again always applies the current code. The secret-looking variable names
+are the exception: they need the values, which are never stored, so they are judged at collection.
 """
 
 from __future__ import annotations
@@ -20,7 +26,9 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""Version of the evidence layout. 2: derived tables and columns are no longer stored,
+``function_policies.statement`` holds each statement, files carry no pandas metadata."""
 
 STR: pa.DataType = pa.string()
 INT: pa.DataType = pa.int64()
@@ -100,7 +108,8 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("principal", STR),  # canonical JSON of the Principal element
             ("action", STR),  # canonical JSON of Action (string or list)
             ("condition", STR),  # canonical JSON of Condition, null when absent
-            ("is_public", BOOL),  # principal * without a pinning condition (RULES.md LG-PUB-01)
+            ("statement", STR),  # canonical JSON of the whole statement as AWS returned it
+            ("is_public", BOOL),  # derived: open principal without a pinning condition (LG-PUB-01)
         ]
     ),
     "function_urls": pa.schema(
@@ -162,7 +171,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("document_sha256", STR),
         ]
     ),
-    # derived by reporter.iam from roles + policy_documents
+    # derived when judging (DERIVED_TABLES), by reporter.iam from roles + policy_documents
     "role_permissions": pa.schema(
         [
             ("account_id", STR),
@@ -270,6 +279,26 @@ SCHEMAS: dict[str, pa.Schema] = {
 }
 
 TABLES: tuple[str, ...] = tuple(SCHEMAS)
+
+DERIVED_TABLES: dict[str, tuple[str, ...]] = {
+    "role_permissions": ("roles", "policy_documents"),
+    "role_facts": ("roles", "policy_documents"),
+}
+"""Tables computed when judging, and the collected tables each is computed from."""
+DERIVED_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    "function_policies": {"is_public": ("statement",)},
+}
+"""Columns of collected tables computed when judging: table → column → the columns it reads."""
+COLLECTED_TABLES: tuple[str, ...] = tuple(t for t in TABLES if t not in DERIVED_TABLES)
+"""The tables the crawl fills and the evidence stores."""
+
+
+def collected_schema(table: str) -> pa.Schema:
+    """The schema of ``table`` as the evidence stores it: without its derived columns."""
+    schema = SCHEMAS[table]
+    for name in DERIVED_COLUMNS.get(table, {}):
+        schema = schema.remove(schema.get_field_index(name))
+    return schema
 
 
 def frame(table: str, records: Iterable[Mapping[str, Any]] = ()) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""One run, end to end: inventory (crawled, demo or snapshot) → findings → scores → outputs."""
+"""One run, end to end: inventory (crawled, demo or snapshot) → judgement → scores → reports."""
 
 from __future__ import annotations
 
@@ -15,12 +15,13 @@ from reporter import __version__
 from reporter.acquire import Collected, collect
 from reporter.errors import UserError
 from reporter.history import runs as history
-from reporter.inventory import SCHEMA_VERSION, Inventory
+from reporter.inventory import Inventory
 from reporter.model import HistoryView, RunMeta
 from reporter.outputs import fail_on_exit, write_findings_csv, write_findings_json
 from reporter.progress import make_progress
 from reporter.render.build import build_model
 from reporter.render.model import ReportModel
+from reporter.rules.derive import derive
 from reporter.rules.engine import RULE_CATALOG_VERSION, catalog_frame, load_catalog, run_rules
 from reporter.scoring import Scores, score
 from reporter.settings import Settings
@@ -122,16 +123,18 @@ def _months_before(day: dt.date, months: int) -> dt.date:
 def evaluate(settings: Settings, evidence: Evidence) -> RunOutcome:
     """Judge, score and render one run's evidence."""
     settings.out.mkdir(parents=True, exist_ok=True)
+    # Judged from what was collected, with the current code, whether just crawled or years old.
+    inventory = derive(evidence.inventory)
     catalog = load_catalog()
     waivers = load_waivers(settings.waivers, [r.id for r in catalog]) if settings.waivers else ()
     waivers_sha = hashlib.sha256(settings.waivers.read_bytes()).hexdigest() if settings.waivers else None
-    findings = run_rules(evidence.inventory, settings, rules=catalog)
+    findings = run_rules(inventory, settings, rules=catalog)
     findings, waiver_report = apply_waivers(findings, waivers, settings.run_date)
     scores = score(findings, settings)
     meta = _meta(settings, evidence, waivers_sha)
     view = _history(settings, findings, scores, meta, evidence)
     model = build_model(
-        inventory=evidence.inventory,
+        inventory=inventory,
         findings=findings,
         catalog=catalog_frame(),
         scores=scores,
@@ -152,7 +155,7 @@ def _meta(settings: Settings, evidence: Evidence, waivers_sha: str | None) -> Ru
         started_at=dt.datetime.fromisoformat(m.started_at),
         finished_at=dt.datetime.fromisoformat(m.finished_at),
         tool_version=__version__,
-        schema_version=SCHEMA_VERSION,
+        schema_version=m.schema_version,
         rule_catalog_version=RULE_CATALOG_VERSION,
         accounts_targeted=len(m.accounts),
         regions=m.regions,

@@ -41,6 +41,13 @@ import math
 import re
 from collections import Counter
 
+DETECTOR_VERSION = 1
+"""Version of these rules, recorded in the evidence manifest beside the verdicts they produced
+(``functions.secret_env_var_names``): the values are never stored, so the verdicts cannot be
+recomputed later and a reader must know which rules made them. Bump it with any change that can
+turn a verdict.
+"""
+
 _SEPARATORS = re.compile(r"[^A-Za-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 

@@ -1,7 +1,20 @@
-"""Evidence snapshot: one Parquet file per table plus manifest.json with the sha256 of each file.
+"""Evidence snapshot: one Parquet file per collected table plus manifest.json with the sha256 of each.
 
 ``--from-snapshot`` reloads it after verifying every hash and the schema version, so a report
-can be re-rendered (or re-judged) without AWS access and an auditor can check nothing changed.
+can be re-judged and re-rendered without AWS access and an auditor can check nothing changed.
+
+The evidence holds what was collected. Derived tables and columns (reporter/inventory.py) are not
+stored; the manifest names them under ``derived_when_judging``, and every judging run recomputes
+them. The one judgement stored is the secret-looking variable names (the values are never kept),
+with the version of the detector that made it (``judged_at_collection``).
+
+The files carry no pandas metadata: it names Arrow-backed dtypes (``list<item: string>[pyarrow]``)
+that ``pandas.read_parquet`` cannot read back, and the schemas of reporter/inventory.py already say
+every type. So any Parquet reader opens them with its defaults, and this module casts to those
+schemas when reading, which keeps lists, maps and nullable integers typed.
+
+Snapshots of schema version 1 are read too (:mod:`reporter.snapshot_v1`); any other version is
+refused with one line saying how to re-collect.
 """
 
 from __future__ import annotations
@@ -21,7 +34,18 @@ import pyarrow.parquet as pq
 
 from reporter import __version__
 from reporter.errors import UserError
-from reporter.inventory import SCHEMA_VERSION, SCHEMAS, TABLES, Inventory, to_arrow
+from reporter.inventory import (
+    COLLECTED_TABLES,
+    DERIVED_COLUMNS,
+    DERIVED_TABLES,
+    SCHEMA_VERSION,
+    SCHEMAS,
+    Inventory,
+    collected_schema,
+    to_arrow,
+)
+from reporter.secrets import DETECTOR_VERSION
+from reporter.snapshot_v1 import V1_TABLES, v1_schema, v1_to_collected
 
 MANIFEST = "manifest.json"
 
@@ -41,6 +65,8 @@ class Manifest:
     demo: bool = False
     files: dict[str, str] = field(default_factory=dict)
     """Parquet file name → sha256."""
+    secret_detector_version: int | None = None
+    """reporter.secrets.DETECTOR_VERSION of the collecting tool; None when not recorded (version 1)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,6 +81,22 @@ class Manifest:
             "targets": {"accounts": list(self.accounts), "regions": list(self.regions)},
             "demo": self.demo,
             "files": dict(sorted(self.files.items())),
+            "derived_when_judging": {
+                "note": "not stored: recomputed from the stored tables whenever the evidence is judged",
+                "tables": {name: list(sources) for name, sources in DERIVED_TABLES.items()},
+                "columns": {
+                    f"{table}.{column}": [f"{table}.{s}" for s in sources]
+                    for table, columns in DERIVED_COLUMNS.items()
+                    for column, sources in columns.items()
+                },
+            },
+            "judged_at_collection": {
+                "functions.secret_env_var_names": {
+                    "detector": "reporter.secrets",
+                    "version": self.secret_detector_version,
+                    "note": "variable values are never stored; only this verdict on names and value shapes",
+                }
+            },
         }
 
 
@@ -67,14 +109,15 @@ def sha256_file(path: Path) -> str:
 
 
 def write_snapshot(inventory: Inventory, directory: Path, manifest: Manifest) -> tuple[Manifest, str]:
-    """Write every table and the manifest; returns the final manifest and its sha256."""
+    """Write every collected table and the manifest; returns the final manifest and its sha256."""
     directory.mkdir(parents=True, exist_ok=True)
     files: dict[str, str] = {}
-    for table in TABLES:
+    for table in COLLECTED_TABLES:
         name = f"{table}.parquet"
         target = directory / name
         tmp = directory / f".{name}.tmp"
-        pq.write_table(to_arrow(table, inventory[table]), tmp, compression="zstd")
+        arrow = to_arrow(table, inventory[table]).select(collected_schema(table).names)
+        pq.write_table(arrow.replace_schema_metadata(None), tmp, compression="zstd")
         os.replace(tmp, target)
         files[name] = sha256_file(target)
     final = Manifest(**{**manifest.__dict__, "files": files})
@@ -99,28 +142,58 @@ def read_snapshot(directory: Path) -> tuple[Inventory, Manifest, str]:
     except (OSError, ValueError) as exc:
         raise UserError(f"{manifest_path}: unreadable manifest: {exc}") from None
     manifest = _parse_manifest(manifest_path, data)
-    if manifest.schema_version != SCHEMA_VERSION:
+    if manifest.schema_version == SCHEMA_VERSION:
+        stored, schema_of, upgrade = COLLECTED_TABLES, collected_schema, _as_stored
+    elif manifest.schema_version == 1:
+        stored, schema_of, upgrade = V1_TABLES, v1_schema, v1_to_collected
+    else:
         raise UserError(
-            f"{manifest_path}: schema version {manifest.schema_version}, this tool reads {SCHEMA_VERSION}"
+            f"{manifest_path}: evidence schema version {manifest.schema_version} (reporter "
+            f"{manifest.tool_version}); this tool reads versions 1 and {SCHEMA_VERSION}: collect again "
+            f"with this tool (python -m reporter --org …) or judge it with reporter {manifest.tool_version}"
         )
+    unknown = sorted(set(manifest.files) - {f"{t}.parquet" for t in stored})
+    if unknown:
+        version, listed = manifest.schema_version, ", ".join(unknown)
+        raise UserError(f"{manifest_path}: lists files schema version {version} does not have: {listed}")
+    for table in stored:
+        _verify(directory, manifest_path, manifest, table)
     inventory = Inventory()
-    for table in TABLES:
-        name = f"{table}.parquet"
-        path = directory / name
-        expected = manifest.files.get(name)
-        if expected is None:
-            raise UserError(f"{manifest_path}: table '{table}' is not listed; snapshot incomplete")
-        if not path.is_file():
-            raise UserError(f"{path}: missing; snapshot incomplete")
-        if sha256_file(path) != expected:
-            raise UserError(f"{path}: sha256 does not match the manifest; the evidence was modified")
+    for table in COLLECTED_TABLES:
+        path = directory / f"{table}.parquet"
         try:
             arrow = pq.read_table(path)
-            arrow = arrow.select(list(SCHEMAS[table].names)).cast(SCHEMAS[table])
+            arrow = upgrade(table, arrow.select(list(schema_of(table).names)).cast(schema_of(table)))
         except (pa.ArrowException, KeyError, ValueError) as exc:
             raise UserError(f"{path}: unreadable table: {exc}") from None
-        inventory[table] = arrow.to_pandas(types_mapper=pd.ArrowDtype)
+        inventory[table] = _with_derived_columns(table, arrow).to_pandas(types_mapper=pd.ArrowDtype)
     return inventory, manifest, hashlib.sha256(raw).hexdigest()
+
+
+def _verify(directory: Path, manifest_path: Path, manifest: Manifest, table: str) -> None:
+    name = f"{table}.parquet"
+    path = directory / name
+    expected = manifest.files.get(name)
+    if expected is None:
+        raise UserError(f"{manifest_path}: table '{table}' is not listed; snapshot incomplete")
+    if not path.is_file():
+        raise UserError(f"{path}: missing; snapshot incomplete")
+    if sha256_file(path) != expected:
+        raise UserError(f"{path}: sha256 does not match the manifest; the evidence was modified")
+
+
+def _as_stored(table: str, arrow: pa.Table) -> pa.Table:
+    return arrow
+
+
+def _with_derived_columns(table: str, arrow: pa.Table) -> pa.Table:
+    """The full inventory table: derived columns null until the judge step computes them."""
+    columns = {name: arrow.column(name) for name in arrow.column_names}
+    schema = SCHEMAS[table]
+    return pa.table(
+        [columns[f.name] if f.name in columns else pa.nulls(arrow.num_rows, f.type) for f in schema],
+        schema=schema,
+    )
 
 
 def _parse_manifest(path: Path, data: Any) -> Manifest:
@@ -142,14 +215,26 @@ def _parse_manifest(path: Path, data: Any) -> Manifest:
             regions=tuple(str(r) for r in targets["regions"]),
             demo=bool(data.get("demo", False)),
             files={str(k): str(v) for k, v in files.items()},
+            secret_detector_version=_detector_version(data),
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise UserError(f"{path}: malformed manifest ({exc})") from None
 
 
+def _detector_version(data: dict[str, Any]) -> int | None:
+    judged = data.get("judged_at_collection", {})  # absent before schema version 2
+    version = judged.get("functions.secret_env_var_names", {}).get("version")
+    return None if version is None else int(version)
+
+
 def new_manifest(**kwargs: Any) -> Manifest:
-    """A manifest for the current tool and schema version."""
-    return Manifest(schema_version=SCHEMA_VERSION, tool_version=__version__, **kwargs)
+    """A manifest for the current tool, schema version and secret detector."""
+    return Manifest(
+        schema_version=SCHEMA_VERSION,
+        tool_version=__version__,
+        secret_detector_version=DETECTOR_VERSION,
+        **kwargs,
+    )
 
 
 def run_date_of(manifest: Manifest) -> dt.date:

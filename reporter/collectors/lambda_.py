@@ -20,7 +20,9 @@ only to callers allowed ``lambda:ListTags``, hence that declared action) and
 ``Environment.Error`` (variables withheld, e.g. without kms:Decrypt on the function's key).
 
 Environment-variable values are read only to judge :func:`reporter.secrets.secret_like`; only
-names are recorded, and no value reaches a record, an Issue or a log.
+names are recorded, and no value reaches a record, an Issue or a log. That verdict is the one
+judgement made here (it needs the values); whether a policy statement is public is judged from the
+stored statement when the rules run (``function_policies.is_public``, reporter/rules/derive.py).
 
 A region's functions are the longest chain of calls in a crawl (four per function, one after
 another). A region with many of them is read by a few threads (:data:`FUNCTION_THREADS` at most,
@@ -37,7 +39,6 @@ from typing import Any, NamedTuple
 
 from reporter.collectors.base import Collector, CollectResult, Issue, UnitContext
 from reporter.collectors.common import CALL_ERRORS, aws_code, canonical_json, issue_for, items
-from reporter.iam.public_access import statement_is_public
 from reporter.secrets import secret_like
 
 _NOT_FOUND = "ResourceNotFoundException"
@@ -214,7 +215,7 @@ def _statement_record(ctx: UnitContext, arn: str, statement: dict[str, Any]) -> 
         "principal": canonical_json(principal),
         "action": canonical_json(action),
         "condition": canonical_json(condition) if condition is not None else None,
-        "is_public": statement_is_public(statement),
+        "statement": canonical_json(statement),
     }
 
 

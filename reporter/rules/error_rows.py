@@ -48,13 +48,7 @@ from collections.abc import Iterable
 
 import duckdb
 
-from reporter.inventory import TABLES
-
-DERIVED_FROM: dict[str, tuple[str, ...]] = {
-    "role_facts": ("roles", "policy_documents"),
-    "role_permissions": ("roles", "policy_documents"),
-}
-"""Derived tables and the collected tables they are computed from."""
+from reporter.inventory import DERIVED_TABLES, TABLES
 
 ROLE_TABLES = ("roles", "role_facts", "role_permissions")
 FACT_TABLES = ("role_facts", "role_permissions")
@@ -64,7 +58,7 @@ def expanded_reads(reads: Iterable[str]) -> set[str]:
     """The tables a rule depends on, with the sources of the derived ones."""
     out = set(reads)
     for table in list(out):
-        out.update(DERIVED_FROM.get(table, ()))
+        out.update(DERIVED_TABLES.get(table, ()))
     return out
 
 

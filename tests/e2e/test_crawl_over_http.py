@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from reporter.demo.server import DemoServer, FaultPlan
+from reporter.inventory import COLLECTED_TABLES, DERIVED_TABLES
 from reporter.snapshot import read_snapshot
 from tests.e2e.conftest import run_cli, server_env
 
@@ -37,6 +39,17 @@ def test_every_seeded_function_is_present_with_account_region_and_ou(
     for f in demo.truth.functions:
         assert accounts.loc[f.account_id, "ou_path"] == f.ou_path
     assert manifest.organization_id == demo.truth.organization_id
+
+
+def test_every_evidence_file_opens_in_pandas_with_defaults(crawled: tuple[DemoServer, Path]) -> None:
+    _, out = crawled
+    inventory, _, _ = read_snapshot(out / "evidence")
+    assert sorted(p.stem for p in (out / "evidence").glob("*.parquet")) == sorted(COLLECTED_TABLES)
+    for table in COLLECTED_TABLES:
+        plain = pd.read_parquet(out / "evidence" / f"{table}.parquet")
+        assert list(plain.columns) == [c for c in inventory[table].columns if c in plain.columns], table
+        assert len(plain) == len(inventory[table]), table
+    assert not any((out / "evidence" / f"{t}.parquet").exists() for t in DERIVED_TABLES)
 
 
 def test_denied_and_suspended_accounts_are_in_coverage(crawled: tuple[DemoServer, Path]) -> None:
