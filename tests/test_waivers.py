@@ -160,6 +160,40 @@ def test_invalid_file_gives_one_line_with_file_and_line(text: str, message: str)
     assert "\n" not in got
 
 
+def test_every_problem_of_the_file_is_listed_in_line_order() -> None:
+    text = (
+        "waivers:\n"
+        "  - rule: LG-IAM-01\n"  # 2: no id
+        "    reason: r\n"
+        "    owner: o\n"
+        "    expires: 2026-12-31\n"
+        + ENTRY  # 6: valid, W-1
+        + "  - id: W-3\n"  # 11
+        "    rule: LG-NOPE-01\n"  # 12: unknown rule
+        "    region: Mars\n"  # 13: bad region
+        "    reason: r\n"
+        "    owner: o\n"
+        "    expires: soon\n"  # 16: bad date
+        + ENTRY  # 17: duplicate W-1
+    )
+    assert error_of(text).splitlines() == [
+        "w.yaml:2: waiver lacks required key 'id'",
+        "w.yaml:12: rule 'LG-NOPE-01' matches no known rule id",
+        "w.yaml:13: region 'Mars' must be a region name, 'global' or '*'",
+        "w.yaml:16: expires 'soon' must be a date YYYY-MM-DD",
+        "w.yaml:17: duplicate waiver id 'W-1' (first defined at line 6)",
+    ]
+
+
+def test_at_most_twenty_problems_are_listed() -> None:
+    bad = "  - {id: W-%d, rule: LG-IAM-01, reason: r, owner: o, expires: never}\n"
+    lines = error_of("waivers:\n" + "".join(bad % i for i in range(25))).splitlines()
+    assert len(lines) == 21
+    assert lines[0] == "w.yaml:2: expires 'never' must be a date YYYY-MM-DD"
+    assert lines[19].startswith("w.yaml:21: ")
+    assert lines[20] == "… and 5 more problem(s) not listed"
+
+
 def test_invalid_yaml_names_the_line() -> None:
     got = error_of("waivers:\n  - id: W-1\n    rule: [unclosed\n    reason: r\n")
     assert got.startswith("w.yaml:")
