@@ -161,21 +161,12 @@ def test_invalid_file_gives_one_line_with_file_and_line(text: str, message: str)
 
 
 def test_every_problem_of_the_file_is_listed_in_line_order() -> None:
-    text = (
-        "waivers:\n"
-        "  - rule: LG-IAM-01\n"  # 2: no id
-        "    reason: r\n"
-        "    owner: o\n"
-        "    expires: 2026-12-31\n"
-        + ENTRY  # 6: valid, W-1
-        + "  - id: W-3\n"  # 11
-        "    rule: LG-NOPE-01\n"  # 12: unknown rule
-        "    region: Mars\n"  # 13: bad region
-        "    reason: r\n"
-        "    owner: o\n"
-        "    expires: soon\n"  # 16: bad date
-        + ENTRY  # 17: duplicate W-1
+    no_id = "  - rule: LG-IAM-01\n    reason: r\n    owner: o\n    expires: 2026-12-31\n"  # line 2
+    three_bad = (  # lines 11-16: unknown rule (12), bad region (13), bad date (16)
+        "  - id: W-3\n    rule: LG-NOPE-01\n    region: Mars\n"
+        "    reason: r\n    owner: o\n    expires: soon\n"
     )
+    text = "waivers:\n" + no_id + ENTRY + three_bad + ENTRY  # ENTRY at 6, again at 17: duplicate id
     assert error_of(text).splitlines() == [
         "w.yaml:2: waiver lacks required key 'id'",
         "w.yaml:12: rule 'LG-NOPE-01' matches no known rule id",
