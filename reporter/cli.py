@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import shlex
+import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from reporter import __version__
-from reporter.errors import ReporterError, UserError
+from reporter.errors import AfterCollectionFailed, ReporterError, UserError
 from reporter.settings import SEVERITIES, Settings, load_config
 
 FORMATS = ("xlsx", "pdf", "json", "csv")
@@ -71,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     out.add_argument("--keep", type=int, help="keep only the newest N runs in the history root")
     info = p.add_argument_group("information")
+    info.add_argument(
+        "--check",
+        action="store_true",
+        help="check every input, the credentials (sts:GetCallerIdentity) and the organization's account "
+        "count, then exit without crawling",
+    )
     info.add_argument("--list-rules", action="store_true", help="print the rule catalog and exit")
     info.add_argument(
         "--print-policy",
@@ -139,6 +148,52 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     )
 
 
+CARRIED_OVER: tuple[tuple[str, str], ...] = (
+    ("format", "--format"),
+    ("waivers", "--waivers"),
+    ("config", "--config"),
+    ("fail_on", "--fail-on"),
+    ("history", "--history"),
+    ("compare", "--compare"),
+    ("keep", "--keep"),
+)
+"""Options that mean the same to a re-run from the evidence; the targets and the access options
+(--org, --regions, --role-name, …) are what the evidence already answered."""
+
+
+def resume_command(args: argparse.Namespace, evidence: Path, out: Path) -> str:
+    """The command that judges and renders ``evidence`` into ``out`` with the user's other options,
+    shell-quoted, with absolute paths so it works from any folder."""
+    words = [_python(), "-m", "reporter", "--from-snapshot", str(evidence.absolute()), "--out"]
+    words.append(str(out.absolute()))
+    for dest, flag in CARRIED_OVER:
+        value = getattr(args, dest, None)
+        if value is None or (dest == "format" and value == build_parser().get_default("format")):
+            continue
+        words += [flag, str(value.absolute() if isinstance(value, Path) else value)]
+    if getattr(args, "verbose", False):
+        words.append("--verbose")
+    return shlex.join(words)
+
+
+def _python() -> str:
+    """``python`` when that is this interpreter on the PATH, else this interpreter's full path."""
+    found = shutil.which("python")
+    try:
+        if found and os.path.samefile(found, sys.executable):
+            return "python"
+    except OSError:
+        pass
+    return sys.executable
+
+
+def resume_hint(args: argparse.Namespace, exc: AfterCollectionFailed) -> str:
+    return (
+        f"reporter: the evidence of the crawl is saved in {exc.evidence}; to judge and render it again "
+        f"without crawling, run:\n  {resume_command(args, exc.evidence, exc.out)}"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s", stream=sys.stderr)
     # WeasyPrint warns per glyph and per font subset; the PDF tests check what the reports contain.
@@ -161,13 +216,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(audit_policy_json())
             return EXIT_OK
         settings = settings_from_args(args)
+        # Before the pipeline is even imported: a bad input is reported in well under a second.
+        from reporter.preflight import check_inputs, check_ready
+
+        if args.check:
+            print(check_ready(settings))
+            return EXIT_OK
+        check_inputs(settings)
         from reporter.pipeline import run
 
         outcome = run(settings)
         print(outcome.summary)
         return outcome.exit_code
     except ReporterError as exc:
-        print(f"reporter: error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines() or [type(exc).__name__]:
+            print(f"reporter: error: {line}", file=sys.stderr)
+        if isinstance(exc, AfterCollectionFailed):
+            print(resume_hint(args, exc), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("reporter: interrupted", file=sys.stderr)

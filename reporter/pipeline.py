@@ -13,7 +13,7 @@ import pandas as pd
 
 from reporter import __version__
 from reporter.acquire import Collected, collect
-from reporter.errors import UserError
+from reporter.errors import AfterCollectionFailed, UserError
 from reporter.history import runs as history
 from reporter.inventory import Inventory
 from reporter.model import HistoryView, RunMeta
@@ -60,7 +60,7 @@ def run(settings: Settings) -> RunOutcome:
     if settings.demo:
         return _run_demo(settings)
     collected = collect(settings, progress=make_progress())
-    return evaluate(settings, _keep_evidence(settings, collected))
+    return _judge_saved(settings, _keep_evidence(settings, collected))
 
 
 def _keep_evidence(settings: Settings, collected: Collected) -> Evidence:
@@ -103,9 +103,19 @@ def _run_demo(settings: Settings) -> RunOutcome:
             started_at=(dt.datetime.fromisoformat(collected.manifest.started_at) - shift).isoformat(),
             finished_at=(dt.datetime.fromisoformat(collected.manifest.finished_at) - shift).isoformat(),
         )
-        outcome = evaluate(month_settings, _keep_evidence(month_settings, collected))
+        outcome = _judge_saved(month_settings, _keep_evidence(month_settings, collected))
     assert outcome is not None
     return outcome
+
+
+def _judge_saved(settings: Settings, evidence: Evidence) -> RunOutcome:
+    """:func:`evaluate` after a crawl: a failure says where the evidence is, so the crawl need not
+    be repeated (the CLI prints the command that resumes from it)."""
+    try:
+        return evaluate(settings, evidence)
+    except (Exception, KeyboardInterrupt) as exc:
+        log.info("judging or rendering failed after collection", exc_info=True)
+        raise AfterCollectionFailed(exc, evidence=evidence.directory, out=settings.out) from exc
 
 
 def _sibling(out: Path, run_date: dt.date) -> Path:

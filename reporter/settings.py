@@ -7,12 +7,13 @@ Thresholds, tag keys and weights live here and reach SQL rules as named paramete
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from reporter.errors import UserError
+from reporter.errors import UserError, problems_error
 
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
 
@@ -81,63 +82,136 @@ class Settings:
 
 
 def load_config(path: Path, base: Settings) -> Settings:
-    """Apply a TOML config file (``[thresholds]``, ``[weights]``, top-level crawl keys)."""
+    """Apply a TOML config file (``[thresholds]``, ``[weights]``, top-level crawl keys).
+
+    Every problem of the file is listed, ``file:line: message``, in one :class:`UserError`.
+    """
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UserError(f"{path}: config file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{path}: invalid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: cannot read config: {exc}") from None
-    known_top = {"role_name", "external_id", "workers", "regions", "pdf_rows_per_rule", "unit_timeout_s"}
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        at = _TOML_AT.search(str(exc))
+        line = int(at.group(1)) if at else max(1, len(text.splitlines()))  # "at end of document"
+        raise UserError(f"{path}:{line}: invalid TOML: {exc}") from None
+    problems = _ConfigProblems(path, text)
     changes: dict[str, Any] = {}
     for key, value in data.items():
         if key == "thresholds":
-            changes["thresholds"] = _thresholds(path, value, base.thresholds)
+            changes["thresholds"] = _thresholds(problems, value, base.thresholds)
         elif key == "weights":
-            changes["weights"] = _weights(path, value, base.weights)
-        elif key in known_top:
+            changes["weights"] = _weights(problems, value, base.weights)
+        elif key in _KNOWN_TOP:
             expected = type(getattr(base, key)) if getattr(base, key) is not None else str
             if key == "regions":
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                    raise UserError(f"{path}: 'regions' must be a list of strings")
+                    problems.add(None, key, "'regions' must be a list of strings")
+                    continue
                 value = tuple(value)
             elif key == "unit_timeout_s" and isinstance(value, int):
                 value = float(value)
             elif not isinstance(value, expected) or isinstance(value, bool):
-                raise UserError(f"{path}: '{key}' must be {expected.__name__}")
+                problems.add(None, key, f"'{key}' must be {expected.__name__}")
+                continue
             changes[key] = value
         else:
-            raise UserError(f"{path}: unknown key '{key}'")
+            problems.add(None, key, f"unknown key '{key}'")
+    if problems.lines:
+        raise problems_error(problems.lines)
     return replace(base, **changes)
 
 
-def _thresholds(path: Path, value: Any, base: Thresholds) -> Thresholds:
+_KNOWN_TOP = frozenset(
+    {"role_name", "external_id", "workers", "regions", "pdf_rows_per_rule", "unit_timeout_s"}
+)
+_TOML_AT = re.compile(r"at line (\d+)")
+_TABLE_HEADER = re.compile(r"\s*\[\s*([A-Za-z0-9_-]+)\s*\]")
+_KEY = re.compile(r"""\s*(?:"([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*=""")
+
+
+class _ConfigProblems:
+    """Problems of one TOML file with the line of the key each is about.
+
+    tomllib does not report where a key was read, so the lines come from a scan of the text: enough
+    for the plain ``key = value`` and ``[table]`` lines the config is made of (anything else is
+    given the line of its table).
+    """
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines: list[str] = []
+        self._where: dict[tuple[str | None, str], int] = {}
+        table: str | None = None
+        for number, line in enumerate(text.splitlines(), start=1):
+            if header := _TABLE_HEADER.match(line):
+                table = header.group(1)
+                self._where.setdefault((None, table), number)
+            elif key := _KEY.match(line):
+                name = next(g for g in key.groups() if g is not None)
+                self._where.setdefault((table, name), number)
+
+    def add(self, table: str | None, key: str, message: str) -> None:
+        line = self._where.get((table, key)) or self._where.get((None, table or key)) or 1
+        self.lines.append(f"{self.path}:{line}: {message}")
+
+
+def _thresholds(problems: _ConfigProblems, value: Any, base: Thresholds) -> Thresholds:
     if not isinstance(value, dict):
-        raise UserError(f"{path}: [thresholds] must be a table")
+        problems.add(None, "thresholds", "[thresholds] must be a table")
+        return base
     known = {f.name: type(getattr(base, f.name)) for f in fields(Thresholds)}
     changes: dict[str, Any] = {}
     for key, item in value.items():
         if key not in known:
-            raise UserError(f"{path}: unknown threshold '{key}'")
+            problems.add("thresholds", key, f"unknown threshold '{key}'")
+            continue
         kind = known[key]
         if kind is float and isinstance(item, int) and not isinstance(item, bool):
             item = float(item)
         if not isinstance(item, kind) or isinstance(item, bool):
-            raise UserError(f"{path}: threshold '{key}' must be {kind.__name__}")
+            problems.add("thresholds", key, f"threshold '{key}' must be {kind.__name__}")
+            continue
         changes[key] = item
     return replace(base, **changes)
 
 
-def _weights(path: Path, value: Any, base: dict[str, int]) -> dict[str, int]:
+def _weights(problems: _ConfigProblems, value: Any, base: dict[str, int]) -> dict[str, int]:
     if not isinstance(value, dict):
-        raise UserError(f"{path}: [weights] must be a table")
+        problems.add(None, "weights", "[weights] must be a table")
+        return base
     weights = dict(base)
     for key, item in value.items():
         if key not in SEVERITIES:
-            raise UserError(f"{path}: unknown severity '{key}' in [weights]")
-        if not isinstance(item, int) or isinstance(item, bool) or item < 0:
-            raise UserError(f"{path}: weight '{key}' must be a non-negative integer")
-        weights[key] = item
+            problems.add("weights", key, f"unknown severity '{key}' in [weights]")
+        elif not isinstance(item, int) or isinstance(item, bool) or item < 0:
+            problems.add("weights", key, f"weight '{key}' must be a non-negative integer")
+        else:
+            weights[key] = item
     return weights
+
+
+# --- target filters -------------------------------------------------------------------------------
+
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+REGION_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+
+
+def filter_problems(settings: Settings) -> list[str]:
+    """Malformed account ids, region names and worker counts: checkable before any AWS call."""
+    problems = [
+        f"--accounts: '{acct}' is not a 12-digit AWS account id"
+        for acct in settings.accounts
+        if not ACCOUNT_ID.match(acct)
+    ]
+    problems += [
+        f"--regions: '{region}' is not a region name (like eu-west-1)"
+        for region in settings.regions
+        if not REGION_NAME.match(region)
+    ]
+    if settings.workers < 1 or settings.workers > 512:
+        problems.append("--workers must be between 1 and 512")
+    return problems

@@ -11,8 +11,9 @@ one finding, **the first in file order wins**: the file reads top to bottom like
 list, so the waiver an auditor sees first is the one that counts, and ``matched`` never counts a
 finding twice.
 
-Validation errors are one line, ``file:line: message`` (line numbers from the YAML node tree),
-raised as :class:`~reporter.errors.UserError` (exit code 2).
+Validation errors are one line each, ``file:line: message`` (line numbers from the YAML node tree),
+all the file's problems together in one :class:`~reporter.errors.UserError` (exit code 2). The
+CLI checks the file before the crawl starts (reporter/preflight.py).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from reporter.errors import UserError
+from reporter.errors import UserError, problems_error
 
 KEYS: tuple[str, ...] = ("id", "rule", "account", "region", "resource", "reason", "owner", "expires")
 REQUIRED: tuple[str, ...] = ("id", "rule", "reason", "owner", "expires")
@@ -92,7 +93,12 @@ def load_waivers(path: Path, rule_ids: Iterable[str]) -> tuple[Waiver, ...]:
 
 
 def parse_waivers(text: str, source: str, rule_ids: Iterable[str]) -> tuple[Waiver, ...]:
-    """Validate waivers from YAML ``text``; ``source`` names the file in error messages."""
+    """Validate waivers from YAML ``text``; ``source`` names the file in error messages.
+
+    Every problem of the file is listed, one ``file:line: message`` line each (up to
+    :data:`~reporter.errors.MAX_LISTED`), so one edit fixes them all; a YAML syntax error stops the
+    parser and is the only one listed.
+    """
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -104,25 +110,49 @@ def parse_waivers(text: str, source: str, rule_ids: Iterable[str]) -> tuple[Waiv
     except yaml.YAMLError as exc:
         raise UserError(f"{source}:1: invalid YAML: {exc}") from None
     known = sorted(set(rule_ids))
+    problems = _Problems(source)
     waivers: list[Waiver] = []
     first_line: dict[str, int] = {}
-    for node in _entries(root, source):
-        waiver = _waiver(node, source, known)
+    for node in _entries(root, problems):
+        waiver = _waiver(node, problems, known)
+        if waiver is None:
+            continue
         if waiver.id in first_line:
-            raise UserError(
-                f"{source}:{waiver.line}: duplicate waiver id '{waiver.id}' "
-                f"(first defined at line {first_line[waiver.id]})"
+            problems.add(
+                waiver.line,
+                f"duplicate waiver id '{waiver.id}' (first defined at line {first_line[waiver.id]})",
             )
+            continue
         first_line[waiver.id] = waiver.line
         waivers.append(waiver)
+    if len(problems):
+        raise problems_error(problems.lines)
     return tuple(waivers)
+
+
+class _Problems:
+    """The problems found in one file, listed in line order."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._found: list[tuple[int, str]] = []
+
+    def add(self, line: int, message: str) -> None:
+        self._found.append((line, f"{self.source}:{line}: {message}"))
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+    @property
+    def lines(self) -> list[str]:
+        return [text for _, text in sorted(self._found, key=lambda found: found[0])]
 
 
 def _line(node: yaml.Node) -> int:
     return int(node.start_mark.line) + 1
 
 
-def _entries(root: yaml.Node | None, source: str) -> list[yaml.Node]:
+def _entries(root: yaml.Node | None, problems: _Problems) -> list[yaml.Node]:
     """The waiver nodes: the document is a list, or a mapping whose only key is ``waivers``."""
     if root is None:
         return []  # an empty file waives nothing
@@ -134,52 +164,61 @@ def _entries(root: yaml.Node | None, source: str) -> list[yaml.Node]:
         for key, value in root.value:
             name = str(key.value) if isinstance(key, yaml.ScalarNode) else "<not a plain name>"
             if name != "waivers":
-                raise UserError(f"{source}:{_line(key)}: unknown top-level key '{name}' (expected 'waivers')")
+                problems.add(_line(key), f"unknown top-level key '{name}' (expected 'waivers')")
+                continue
             if seen:
-                raise UserError(f"{source}:{_line(key)}: duplicate key 'waivers'")
+                problems.add(_line(key), "duplicate key 'waivers'")
+                continue
             seen = True
             if isinstance(value, yaml.ScalarNode) and value.tag == _NULL_TAG:
                 continue
             if not isinstance(value, yaml.SequenceNode):
-                raise UserError(f"{source}:{_line(value)}: 'waivers' must be a list of waivers")
+                problems.add(_line(value), "'waivers' must be a list of waivers")
+                continue
             entries.extend(value.value)
         return entries
-    raise UserError(f"{source}:{_line(root)}: expected a list of waivers or a 'waivers:' key")
+    problems.add(_line(root), "expected a list of waivers or a 'waivers:' key")
+    return []
 
 
-def _waiver(node: yaml.Node, source: str, rule_ids: Sequence[str]) -> Waiver:
-    where = f"{source}:{_line(node)}"
+def _waiver(node: yaml.Node, problems: _Problems, rule_ids: Sequence[str]) -> Waiver | None:
+    """The waiver of ``node``, or None when it has problems (each one added to ``problems``)."""
     if not isinstance(node, yaml.MappingNode):
-        raise UserError(f"{where}: a waiver must be a mapping of keys ({', '.join(KEYS)})")
+        problems.add(_line(node), f"a waiver must be a mapping of keys ({', '.join(KEYS)})")
+        return None
+    found = len(problems)
     values: dict[str, tuple[str, int]] = {}
     for key, value in node.value:
         name = str(key.value) if isinstance(key, yaml.ScalarNode) else "<not a plain name>"
         if name not in KEYS:
-            raise UserError(f"{source}:{_line(key)}: unknown key '{name}' (allowed: {', '.join(KEYS)})")
-        if name in values:
-            raise UserError(f"{source}:{_line(key)}: duplicate key '{name}'")
-        if not isinstance(value, yaml.ScalarNode):
-            raise UserError(f"{source}:{_line(value)}: '{name}' must be one value, not a list or mapping")
-        text = "" if value.tag == _NULL_TAG else str(value.value).strip()
-        if not text:
-            raise UserError(f"{source}:{_line(value)}: '{name}' must not be empty")
-        values[name] = (text, _line(value))
+            problems.add(_line(key), f"unknown key '{name}' (allowed: {', '.join(KEYS)})")
+        elif name in values:
+            problems.add(_line(key), f"duplicate key '{name}'")
+        elif not isinstance(value, yaml.ScalarNode):
+            problems.add(_line(value), f"'{name}' must be one value, not a list or mapping")
+        elif not (text := "" if value.tag == _NULL_TAG else str(value.value).strip()):
+            problems.add(_line(value), f"'{name}' must not be empty")
+        else:
+            values[name] = (text, _line(value))
     label = f"waiver '{values['id'][0]}'" if "id" in values else "waiver"
     for name in REQUIRED:
-        if name not in values:
-            raise UserError(f"{where}: {label} lacks required key '{name}'")
+        if name not in values and not _mentioned(node, name):
+            problems.add(_line(node), f"{label} lacks required key '{name}'")
     for name, default in DEFAULTS.items():
         values.setdefault(name, (default, _line(node)))
 
-    rule, rule_line = values["rule"]
-    if not any(fnmatchcase(r, rule) for r in rule_ids):
-        raise UserError(f"{source}:{rule_line}: rule '{rule}' matches no known rule id")
+    rule, rule_line = values["rule"] if "rule" in values else ("", 0)
+    if rule and not any(fnmatchcase(r, rule) for r in rule_ids):
+        problems.add(rule_line, f"rule '{rule}' matches no known rule id")
     account, account_line = values["account"]
     if account != "*" and not _ACCOUNT.fullmatch(account):
-        raise UserError(f"{source}:{account_line}: account '{account}' must be a 12-digit account id or '*'")
+        problems.add(account_line, f"account '{account}' must be a 12-digit account id or '*'")
     region, region_line = values["region"]
     if region != "*" and not _REGION.fullmatch(region):
-        raise UserError(f"{source}:{region_line}: region '{region}' must be a region name, 'global' or '*'")
+        problems.add(region_line, f"region '{region}' must be a region name, 'global' or '*'")
+    expires = _date(*values["expires"], problems) if "expires" in values else None
+    if len(problems) > found or expires is None:
+        return None
     return Waiver(
         id=values["id"][0],
         rule=rule,
@@ -188,19 +227,26 @@ def _waiver(node: yaml.Node, source: str, rule_ids: Sequence[str]) -> Waiver:
         resource=values["resource"][0],
         reason=values["reason"][0],
         owner=values["owner"][0],
-        expires=_date(*values["expires"], source),
+        expires=expires,
         line=_line(node),
     )
 
 
-def _date(text: str, line: int, source: str) -> dt.date:
-    problem = UserError(f"{source}:{line}: expires '{text}' must be a date YYYY-MM-DD")
+def _mentioned(node: yaml.MappingNode, name: str) -> bool:
+    """Whether ``name`` is a key of ``node`` (present but already reported as empty or malformed)."""
+    return any(isinstance(key, yaml.ScalarNode) and str(key.value) == name for key, _ in node.value)
+
+
+def _date(text: str, line: int, problems: _Problems) -> dt.date | None:
+    message = f"expires '{text}' must be a date YYYY-MM-DD"
     if not _DATE.fullmatch(text):
-        raise problem
+        problems.add(line, message)
+        return None
     try:
         return dt.date.fromisoformat(text)
     except ValueError:  # well-formed but impossible, e.g. 2026-02-30
-        raise problem from None
+        problems.add(line, message)
+        return None
 
 
 # --- applying ----------------------------------------------------------------------------------

@@ -44,3 +44,36 @@ def test_bad_config_is_one_line_user_error(tmp_path: Path, text: str, message: s
 def test_missing_config(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="not found"):
         load_config(tmp_path / "none.toml", Settings())
+
+
+def test_every_config_problem_is_listed_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        "workers = 4\n"
+        "colour = 'blue'\n"  # 2
+        "\n"
+        "[thresholds]\n"
+        "concurrency_cap = 'five'\n"  # 5
+        "nope = 1\n"  # 6
+        "[weights]\n"
+        "high = 5\n"
+        "urgent = 3\n"  # 9
+    )
+    with pytest.raises(UserError) as err:
+        load_config(path, Settings())
+    assert str(err.value).splitlines() == [
+        f"{path}:2: unknown key 'colour'",
+        f"{path}:5: threshold 'concurrency_cap' must be int",
+        f"{path}:6: unknown threshold 'nope'",
+        f"{path}:9: unknown severity 'urgent' in [weights]",
+    ]
+
+
+def test_invalid_toml_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("workers = 4\n\nregions = [\n")
+    with pytest.raises(UserError, match=rf"^{path}:3: invalid TOML: "):
+        load_config(path, Settings())
+    path.write_text("workers = 4\nregions = ['a'\nunit_timeout_s = 5\n")
+    with pytest.raises(UserError, match=rf"^{path}:3: invalid TOML: .*line 3"):
+        load_config(path, Settings())

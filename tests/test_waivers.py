@@ -160,6 +160,31 @@ def test_invalid_file_gives_one_line_with_file_and_line(text: str, message: str)
     assert "\n" not in got
 
 
+def test_every_problem_of_the_file_is_listed_in_line_order() -> None:
+    no_id = "  - rule: LG-IAM-01\n    reason: r\n    owner: o\n    expires: 2026-12-31\n"  # line 2
+    three_bad = (  # lines 11-16: unknown rule (12), bad region (13), bad date (16)
+        "  - id: W-3\n    rule: LG-NOPE-01\n    region: Mars\n"
+        "    reason: r\n    owner: o\n    expires: soon\n"
+    )
+    text = "waivers:\n" + no_id + ENTRY + three_bad + ENTRY  # ENTRY at 6, again at 17: duplicate id
+    assert error_of(text).splitlines() == [
+        "w.yaml:2: waiver lacks required key 'id'",
+        "w.yaml:12: rule 'LG-NOPE-01' matches no known rule id",
+        "w.yaml:13: region 'Mars' must be a region name, 'global' or '*'",
+        "w.yaml:16: expires 'soon' must be a date YYYY-MM-DD",
+        "w.yaml:17: duplicate waiver id 'W-1' (first defined at line 6)",
+    ]
+
+
+def test_at_most_twenty_problems_are_listed() -> None:
+    bad = "  - {id: W-%d, rule: LG-IAM-01, reason: r, owner: o, expires: never}\n"
+    lines = error_of("waivers:\n" + "".join(bad % i for i in range(25))).splitlines()
+    assert len(lines) == 21
+    assert lines[0] == "w.yaml:2: expires 'never' must be a date YYYY-MM-DD"
+    assert lines[19].startswith("w.yaml:21: ")
+    assert lines[20] == "… and 5 more problem(s) not listed"
+
+
 def test_invalid_yaml_names_the_line() -> None:
     got = error_of("waivers:\n  - id: W-1\n    rule: [unclosed\n    reason: r\n")
     assert got.startswith("w.yaml:")

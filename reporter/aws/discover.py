@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -11,11 +10,9 @@ from typing import Any
 import botocore.exceptions
 
 from reporter.aws.session import HOME_REGIONS, AwsAccess, partition_of_region
-from reporter.errors import UserError
-from reporter.settings import Settings
+from reporter.errors import UserError, problems_error
+from reporter.settings import Settings, filter_problems
 
-ACCOUNT_ID = re.compile(r"^\d{12}$")
-REGION_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 ENABLED_OPT_IN = frozenset({"opt-in-not-required", "opted-in"})
 CRAWLED_STATUSES = frozenset({"ACTIVE"})
 TAG_WORKERS = 4
@@ -63,22 +60,25 @@ class Targets:
 
 
 def validate_filters(settings: Settings) -> None:
-    """Reject malformed filters before any AWS call."""
-    for acct in settings.accounts:
-        if not ACCOUNT_ID.match(acct):
-            raise UserError(f"--accounts: '{acct}' is not a 12-digit AWS account id")
-    for region in settings.regions:
-        if not REGION_NAME.match(region):
-            raise UserError(f"--regions: '{region}' is not a region name (like eu-west-1)")
-    if settings.workers < 1 or settings.workers > 512:
-        raise UserError("--workers must be between 1 and 512")
+    """Reject malformed filters before any AWS call (the CLI's preflight lists them all earlier)."""
+    problems = filter_problems(settings)
+    if problems:
+        raise problems_error(problems)
 
 
-def discover(access: AwsAccess, settings: Settings) -> Targets:
-    validate_filters(settings)
+@dataclass(frozen=True)
+class Caller:
+    arn: str
+    account: str
+    partition: str
+    home: str
+    """Region of the partition's global services (IAM, Organizations, STS)."""
+
+
+def identify(access: AwsAccess, settings: Settings) -> Caller:
+    """The starting identity (sts:GetCallerIdentity); missing or refused credentials are a UserError."""
     region_hint = settings.regions[0] if settings.regions else access.session.region_name or "us-east-1"
-    partition = partition_of_region(region_hint)
-    home = HOME_REGIONS[partition]
+    home = HOME_REGIONS[partition_of_region(region_hint)]
     try:
         identity = access.client("sts", home).get_caller_identity()
     except botocore.exceptions.NoCredentialsError:
@@ -87,15 +87,20 @@ def discover(access: AwsAccess, settings: Settings) -> Targets:
         ) from None
     except botocore.exceptions.ClientError as exc:
         raise UserError(f"cannot identify the caller: {exc}") from None
-    caller_arn = str(identity["Arn"])
-    partition = caller_arn.split(":")[1]
-    caller_account = str(identity["Account"])
-    home = HOME_REGIONS.get(partition, home)
+    arn = str(identity["Arn"])
+    partition = arn.split(":")[1]
+    return Caller(arn, str(identity["Account"]), partition, HOME_REGIONS.get(partition, home))
+
+
+def discover(access: AwsAccess, settings: Settings) -> Targets:
+    validate_filters(settings)
+    caller = identify(access, settings)
+    home, partition = caller.home, caller.partition
 
     # The regions are read while Organizations is walked: neither depends on the other.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="discover-regions") as side:
         regions_read = side.submit(_regions, access, settings, home, partition)
-        return _targets(access, settings, home, partition, caller_arn, caller_account, regions_read)
+        return _targets(access, settings, home, partition, caller.arn, caller.account, regions_read)
 
 
 def _targets(
