@@ -42,3 +42,14 @@ def test_list_rules_prints_the_catalog(capsys: pytest.CaptureFixture[str]) -> No
     assert main(["--list-rules"]) == 0
     out = capsys.readouterr().out
     assert sum(1 for line in out.splitlines() if line.startswith("LG-")) == 28
+
+
+def test_security_tool_formats_are_chosen_not_default() -> None:
+    settings = settings_from_args(
+        build_parser().parse_args(["--demo", "--format", "ocsf,asff", "--securityhub-region", "eu-west-1"])
+    )
+    assert settings.formats == ("ocsf", "asff")
+    assert settings.securityhub_region == "eu-west-1"
+    assert settings_from_args(build_parser().parse_args(["--demo"])).securityhub_region is None
+    with pytest.raises(UserError, match="securityhub-region"):
+        settings_from_args(build_parser().parse_args(["--demo", "--securityhub-region", "Frankfurt"]))
