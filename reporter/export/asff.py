@@ -51,8 +51,9 @@ RESOURCE_TYPES = {
     "role": "AwsIamRole",
     "account": "AwsAccount",
     "account-region": "AwsAccount",
+    "unit": "AwsAccount",  # an account × region the crawl could not read (an error row)
 }
-"""Our resource types as Security Hub's; the rest (config-resource, unit) are ``Other``."""
+"""Our resource types as Security Hub's; the rest (config-resource) are ``Other``."""
 
 # status → (Compliance.Status, Workflow.Status, RecordState)
 STATES: dict[str, tuple[str, str, str]] = {
@@ -136,7 +137,7 @@ def _resource(row: dict[str, Any], context: ExportContext) -> dict[str, Any]:
     arn = text(row["resource_arn"])
     if arn is not None:
         resource_id = arn
-    elif kind in ("account", "account-region"):
+    elif RESOURCE_TYPES.get(kind) == "AwsAccount":
         resource_id = f"AWS::::Account:{row['account_id']}"
     else:
         resource_id = f"{kind}/{row['account_id']}/{region}/{row['resource_id']}"

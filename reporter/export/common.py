@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from reporter.aws.session import partition_of_region
+from reporter.errors import UserError
 from reporter.history.store import utc
 from reporter.model import RunMeta
 
@@ -40,7 +41,7 @@ class ExportContext:
     def from_meta(cls, meta: RunMeta, securityhub_region: str | None = None) -> ExportContext:
         match = _ARN.match(meta.caller_arn)
         if match is None:
-            raise ValueError(f"cannot read the partition and account of the caller ARN {meta.caller_arn!r}")
+            raise UserError(f"cannot read the partition and account of the caller ARN {meta.caller_arn!r}")
         partition, account = match.group(1), match.group(2)
         return cls(
             run_at=utc(meta.finished_at),

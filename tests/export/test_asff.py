@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from botocore.exceptions import ParamValidationError
 from botocore.stub import Stubber
 
+from reporter.errors import UserError
 from reporter.export.asff import BATCH_SIZE, batches, build_findings, product_arn, write_asff
 from reporter.export.common import ExportContext
 from tests.export.helpers import NOW, meta, month, sample_rows
@@ -131,7 +133,8 @@ def test_product_arn_account_and_states() -> None:
         == {"Label": "CRITICAL", "Original": "critical"}
     )
     assert region["Remediation"]["Recommendation"]["Text"].endswith("…")
-    assert "Region" not in findings["111111111111/global"]["Resources"][0]
+    unit = findings["111111111111/global"]["Resources"][0]
+    assert unit == {"Type": "AwsAccount", "Id": "AWS::::Account:111111111111", "Partition": "aws"}
 
 
 def test_the_validator_rejects_a_malformed_finding() -> None:
@@ -145,3 +148,13 @@ def test_the_validator_rejects_a_malformed_finding() -> None:
         import_all([{**good, "Unknown": "x"}])
     with pytest.raises(AssertionError):
         check_enums_and_limits([{**good, "RecordState": "DELETED"}])
+
+
+def test_the_import_account_and_partition_come_from_the_caller_arn() -> None:
+    gov = replace(meta(), caller_arn="arn:aws-us-gov:sts::222222222222:assumed-role/Audit/session")
+    context = ExportContext.from_meta(gov)
+    assert product_arn(context) == (
+        "arn:aws-us-gov:securityhub:us-gov-west-1:222222222222:product/222222222222/default"
+    )
+    with pytest.raises(UserError, match="caller ARN"):
+        ExportContext.from_meta(replace(meta(), caller_arn="unknown"))
