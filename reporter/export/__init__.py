@@ -45,6 +45,7 @@ def prepare(
         earlier=earlier,
         now=context.run_at,
         tags=tags_by_arn(inventory["functions"]),
+        regions=meta.regions,
     )
     return rows, context
 

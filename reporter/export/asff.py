@@ -15,7 +15,9 @@ Choices that follow from how BatchImportFindings works:
 - ``Id`` is the stable id shared with the OCSF export, so next month's import updates the finding.
 - Status → (Compliance.Status, Workflow.Status, RecordState): fail → FAILED, NEW, ACTIVE;
   waived → FAILED, SUPPRESSED, ACTIVE; error (not judged) → NOT_AVAILABLE, NEW, ACTIVE;
-  fixed (not passing in the previous run, pass now) → PASSED, RESOLVED, ARCHIVED.
+  fixed (not passing in the previous run, pass now) → PASSED, RESOLVED, ARCHIVED;
+  gone (not passing in the previous run, resource no longer reported) → NOT_AVAILABLE, RESOLVED,
+  ARCHIVED.
   Security Hub ignores Workflow in imports of a finding that already exists, but it resolves a
   NEW or NOTIFIED finding itself when RecordState turns ARCHIVED or Compliance.Status turns PASSED.
 - Severity and Types go in FindingProviderFields too: that is where a provider may update them.
@@ -61,6 +63,7 @@ STATES: dict[str, tuple[str, str, str]] = {
     "waived": ("FAILED", "SUPPRESSED", "ACTIVE"),
     "error": ("NOT_AVAILABLE", "NEW", "ACTIVE"),
     "fixed": ("PASSED", "RESOLVED", "ARCHIVED"),
+    "gone": ("NOT_AVAILABLE", "RESOLVED", "ARCHIVED"),
 }
 
 _MAX_TITLE, _MAX_DESCRIPTION, _MAX_RECOMMENDATION, _MAX_FIELD = 256, 1024, 512, 2048

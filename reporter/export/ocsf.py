@@ -17,7 +17,8 @@ and last seen from history), ``compliance``, ``resources`` (ARN or id, type, reg
 as ``key=value`` labels), ``cloud`` (account, region, organization and OU path), ``remediation``,
 ``evidences`` (evidence/manifest.json and its sha256), status: ``fail`` → New, ``waived`` →
 Suppressed with the waiver in status_detail, ``error`` → New with compliance status Warning (not
-judged; the reason says why), ``fixed`` → Resolved with compliance status Pass. ``unmapped`` keeps
+judged; the reason says why), ``fixed`` → Resolved with compliance status Pass, ``gone`` (resource no
+longer reported) → Archived with compliance status Unknown. ``unmapped`` keeps
 the record's own field values (status, waiver, resource type, OU path, catalog version).
 
 The file is a JSON array, one event per line, in the order of findings.json; the only times in it
@@ -99,6 +100,8 @@ def _event(
     last_seen: dt.datetime = row["last_seen"]
     if fixed:
         activity, finding_status, result = ActivityID.Close, StatusID.Resolved, ComplianceStatusID.Pass
+    elif status == "gone":
+        activity, finding_status, result = ActivityID.Close, StatusID.Archived, ComplianceStatusID.Unknown
     else:
         activity = ActivityID.Create if first_seen == now else ActivityID.Update
         finding_status = StatusID.Suppressed if status == "waived" else StatusID.New
@@ -213,6 +216,8 @@ def _status_detail(row: dict[str, Any]) -> str | None:
         return "not judged: the evidence it needs could not be read"
     if row["fixed"]:
         return f"fixed: {row['previous_status']} in the previous run, pass now"
+    if row["status"] == "gone":
+        return f"gone: {row['previous_status']} in the previous run, no longer reported"
     return None
 
 

@@ -3,7 +3,9 @@
 Which rows: every ``fail``, ``waived`` and ``error`` row of this run, plus the ``pass`` rows whose
 finding was not passing in the previous run (``fixed``): those tell a finding store to close what it
 holds open. Passes that were passing before are left out: they are in findings.json, and importing
-every pass of an organization each month would bury the findings a security team acts on.
+every pass of an organization each month would bury the findings a security team acts on. And rows
+with status ``gone`` (:func:`gone_rows`) for findings not passing in the previous run whose resource
+this run no longer reports where it looked (a deleted function): those are closed too.
 
 Identity: :func:`finding_uid` is a hash of the finding's :data:`reporter.outputs.SORT_KEY` values
 (rule, account, region, resource type, id and ARN), the same every month for the same resource, so a
@@ -32,6 +34,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from reporter.findings import FINDING_COLUMNS
 from reporter.history.compare import MATCH_KEY
 from reporter.history.store import utc
 from reporter.outputs import SORT_KEY, sort_findings
@@ -95,15 +98,18 @@ def export_rows(
     earlier: Sequence[EarlierRun],
     now: dt.datetime,
     tags: Mapping[str, Mapping[str, str]],
+    regions: Sequence[str] = (),
 ) -> pd.DataFrame:
     """The exported rows in canonical order, with uid, catalog fields, tags and history columns.
 
+    ``regions``: the regions this run crawled (where a finding's absence can mean "gone").
     Added columns: ``uid``, ``guide_section``, ``frameworks``, ``previous_status`` (null without a
-    previous run or when absent from it), ``fixed`` (bool), ``first_seen`` and ``last_seen`` (UTC
-    datetimes), ``tags`` (dict, possibly empty).
+    previous run or when absent from it), ``fixed`` and ``gone`` (bool), ``first_seen`` and
+    ``last_seen`` (UTC datetimes), ``tags`` (dict, possibly empty).
     """
-    ordered = sort_findings(findings)
-    previous = statuses_by_key(earlier[0].findings()) if earlier else pd.Series(dtype=object)
+    ordered = sort_findings(findings[list(FINDING_COLUMNS)])
+    before = earlier[0].findings() if earlier else None
+    previous = statuses_by_key(before) if before is not None else pd.Series(dtype=object)
     keys = _keys(ordered)
     previous_status = keys.map(previous).astype(object)
     status = ordered["status"].astype(object)
@@ -112,6 +118,12 @@ def export_rows(
     rows = ordered.loc[keep].reset_index(drop=True)
     rows["previous_status"] = previous_status[keep].where(previous_status[keep].notna(), None).to_numpy()
     rows["fixed"] = (rows["status"].astype(object) == "pass").to_numpy(dtype=bool)
+    rows["gone"] = False
+    if before is not None:
+        gone = gone_rows(before, ordered, keys, regions, catalog)
+        if len(gone):
+            rows = sort_findings(pd.concat([rows, gone[rows.columns]], ignore_index=True))
+    keys = _keys(rows)
     rows = _with_catalog(rows, catalog)
     rows["uid"] = [
         finding_uid(r[0], r[1], r[2], r[3:])
@@ -126,9 +138,73 @@ def export_rows(
         [dict(tags.get(a, {})) if isinstance(a, str) else {} for a in arns],
         dtype=object,
     )
-    first, last = attach_history(rows, keys[keep].reset_index(drop=True), earlier, now)
+    first, last = attach_history(rows, keys, earlier, now)
     rows["first_seen"] = first
     rows["last_seen"] = last
+    return rows
+
+
+def gone_rows(
+    before: pd.DataFrame,
+    current: pd.DataFrame,
+    current_keys: pd.Series,
+    regions: Sequence[str],
+    catalog: pd.DataFrame,
+) -> pd.DataFrame:
+    """Rows (status ``gone``) for findings not passing in the previous run that this run no longer
+    reports although it judged where they were: the account is in this run's findings, the region
+    was crawled (or is "global"), and no ``unit`` error row says the rule could not be judged there
+    (a global unit covers every region of the account, as in reporter.history.compare). A deleted
+    function is the usual case. An account or region outside this run's scope is not "gone": a
+    narrower run must not close what it did not look at.
+    """
+    ranked = before.assign(
+        _key=_keys(before).to_numpy(), _rank=before["status"].astype(object).map(_RANK).fillna(-1).to_numpy()
+    )
+    ranked = ranked.sort_values("_rank", ascending=False, kind="stable").drop_duplicates("_key")
+    status = ranked["status"].astype(object)
+    candidates = ranked[(status != "pass").to_numpy() & ~ranked["_key"].isin(set(current_keys)).to_numpy()]
+    if candidates.empty:
+        return candidates.iloc[0:0]
+    accounts = set(current["account_id"].dropna().astype(str))
+    units = current[(current["status"].astype(object) == "error") & (current["resource_type"] == "unit")]
+    blind = set(zip(units["rule_id"], units["account_id"], units["region"], strict=True))
+    crawled = {*regions, "global"}
+    keep = [
+        account in accounts
+        and region in crawled
+        and (rule, account, region) not in blind
+        and (rule, account, "global") not in blind
+        for rule, account, region in zip(
+            candidates["rule_id"], candidates["account_id"], candidates["region"], strict=True
+        )
+    ]
+    gone = candidates[keep].astype(object)
+    titles = catalog.astype(object).set_index("id")["title"]
+    rows = pd.DataFrame(
+        {
+            **{c: gone[c].to_numpy() for c in SORT_KEY},
+            "title": gone["rule_id"].map(titles).to_numpy(),
+            "severity": gone["severity"].to_numpy(),
+            "status": "gone",
+            "account_name": gone["account_name"].to_numpy(),
+            "ou_path": gone["ou_path"].to_numpy(),
+            "reason": [
+                f"{rid} is no longer reported in {acct}/{reg} (deleted, or no longer what the rule judges);"
+                f" it was {st} in the previous run"
+                for rid, acct, reg, st in zip(
+                    gone["resource_id"], gone["account_id"], gone["region"], gone["status"], strict=True
+                )
+            ],
+            "remediation": None,
+            "waiver_id": None,
+            "waiver_expires": None,
+            "previous_status": gone["status"].to_numpy(),
+            "fixed": False,
+            "gone": True,
+        },
+        index=pd.RangeIndex(len(gone)),
+    )
     return rows
 
 
@@ -154,7 +230,8 @@ def attach_history(
     """First and last seen per row (module doc); ``earlier`` newest first, ``keys`` aligned with rows."""
     now = utc(now)
     n = len(rows)
-    fixed = rows["fixed"].to_numpy(dtype=bool)
+    # a fixed or gone row describes the streak that ended with the previous run
+    fixed = (rows["fixed"] | rows["gone"]).to_numpy(dtype=bool)
     target = np.array(
         [
             _class(p) if f else _class(s)
@@ -177,8 +254,8 @@ def attach_history(
                     last[i] = run.run_at
             elif not (target[i] == "open" and got == "error"):
                 alive[i] = False
-    if any(v is None for v in first):  # a fixed row's previous run is always the first match
-        raise AssertionError("a fixed finding without its previous run")
+    if any(v is None for v in first):  # a fixed or gone row's previous run is always the first match
+        raise AssertionError("a closed finding without its previous run")
     return [v for v in first if v is not None], [v for v in last if v is not None]
 
 

@@ -64,7 +64,7 @@ def test_three_demo_months_export_valid_stable_findings_and_archive_fixes(tmp_pa
         waived = next(e for e in ocsf if e["unmapped"]["reporter_status"] == "waived")
         assert waived["status"] == "Suppressed" and "W-E2E-1" in waived["status_detail"]
 
-    (_, first, _), (_, second, _), (_, last, last_records) = loaded
+    (_, first, _), (_, second, _), (_, last, _) = loaded
     # Ids are stable: the same finding has the same id every month.
     ids = [{_key(f): f["Id"] for f in month} for month in (first, second, last)]
     common = ids[1].keys() & ids[2].keys()
@@ -76,21 +76,31 @@ def test_three_demo_months_export_valid_stable_findings_and_archive_fixes(tmp_pa
     assert len(always) > 100
     assert {f["FirstObservedAt"] for f in always} == {first[0]["UpdatedAt"]}
 
-    # A fix of the last month is archived, and it was open in the month before.
-    fixed = [f for f in last if f["RecordState"] == "ARCHIVED"]
-    assert fixed
-    before = {f["Id"]: f for f in second}
-    passing = {
-        (r["rule_id"], r["account_id"], r["region"], r["resource_type"], r["resource_id"])
-        for r in last_records
-        if r["status"] == "pass"
-    }
-    for finding in fixed:
-        assert (finding["Workflow"]["Status"], finding["Compliance"]["Status"]) == ("RESOLVED", "PASSED")
-        assert before[finding["Id"]]["RecordState"] == "ACTIVE"
-        assert before[finding["Id"]]["Compliance"]["Status"] in {"FAILED", "NOT_AVAILABLE"}
-        assert _key(finding) in passing
-        assert finding["LastObservedAt"] == before[finding["Id"]]["UpdatedAt"]
+    # Each month, what was open the month before and passes now (fixed), or is no longer reported
+    # where the run looked (gone: a deleted function), is archived; the last month has a fix.
+    archived_kinds: set[str] = set()
+    for (_, previous, _), (_, current, records) in zip(loaded, loaded[1:], strict=False):
+        before = {f["Id"]: f for f in previous}
+        reported: dict[tuple[str, ...], str] = {
+            (r["rule_id"], r["account_id"], r["region"], r["resource_type"], r["resource_id"]): r["status"]
+            for r in records
+        }
+        for finding in (f for f in current if f["RecordState"] == "ARCHIVED"):
+            earlier = before[finding["Id"]]
+            assert earlier["RecordState"] == "ACTIVE"
+            assert earlier["Compliance"]["Status"] in {"FAILED", "NOT_AVAILABLE"}
+            assert finding["LastObservedAt"] == earlier["UpdatedAt"]
+            assert finding["Workflow"]["Status"] == "RESOLVED"
+            if finding["Compliance"]["Status"] == "PASSED":
+                assert reported[_key(finding)] == "pass"
+                archived_kinds.add("fixed")
+            else:
+                assert finding["Compliance"]["Status"] == "NOT_AVAILABLE"
+                assert finding["ProductFields"]["reporter/Status"] == "gone"
+                assert _key(finding) not in reported
+                archived_kinds.add("gone")
+    assert archived_kinds == {"fixed", "gone"}
+    assert any(f["RecordState"] == "ARCHIVED" and f["Compliance"]["Status"] == "PASSED" for f in last)
 
     # Re-judging the last month's evidence (same history) writes the same bytes.
     again = tmp_path / "rerender"

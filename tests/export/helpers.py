@@ -83,13 +83,13 @@ def meta(finished_at: dt.datetime = NOW) -> RunMeta:
 
 
 def sample_rows() -> pd.DataFrame:
-    """One exported row of each kind: fail (with tags), waived, error (unit), account-region, fixed."""
+    """One exported row of each kind: fail (with tags), waived, error (unit), account-region, fixed, gone."""
     from reporter.export.records import earlier_runs, export_rows
     from reporter.rules.catalog import catalog_frame
 
     runs = [
-        Run(month(2), [finding(name="old"), finding(name="fixed")]),
-        Run(month(1), [finding(name="old"), finding(name="fixed")]),
+        Run(month(2), [finding(name="old"), finding(name="fixed"), finding(name="deleted")]),
+        Run(month(1), [finding(name="old"), finding(name="fixed"), finding(name="deleted")]),
     ]
     current = frame(
         finding(name="old"),
@@ -120,4 +120,11 @@ def sample_rows() -> pd.DataFrame:
     )
     tags = {"arn:aws:lambda:us-east-1:111111111111:function:old": {"CostControl": "HighRisk", "team": "pay"}}
     earlier = earlier_runs(runs, ORG, NOW)
-    return export_rows(current, catalog=catalog_frame(), earlier=earlier, now=NOW, tags=tags)
+    return export_rows(
+        current,
+        catalog=catalog_frame(),
+        earlier=earlier,
+        now=NOW,
+        tags=tags,
+        regions=("us-east-1", "eu-west-1"),
+    )

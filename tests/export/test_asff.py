@@ -86,11 +86,11 @@ def _findings() -> list[dict[str, Any]]:
 
 def test_every_finding_passes_botocores_validator_in_calls_of_at_most_100(tmp_path: Path) -> None:
     path = tmp_path / "findings.asff.json"
-    assert write_asff(_findings(), path) == 5
+    assert write_asff(_findings(), path) == 6
     findings = json.loads(path.read_bytes())
     assert import_all(findings) == 1
     # 250 findings take three calls: 100, 100, 50
-    many = [dict(findings[i % 5], Id=f"id-{i}") for i in range(250)]
+    many = [dict(findings[i % 6], Id=f"id-{i}") for i in range(250)]
     assert [len(c) for c in batches(many)] == [100, 100, 50]
     assert import_all(many) == 3
 
@@ -110,6 +110,8 @@ def test_product_arn_account_and_states() -> None:
     assert state(findings["accepted"]) == ("FAILED", "SUPPRESSED", "ACTIVE")
     assert findings["accepted"]["Note"]["Text"] == "waived by W-2026-001 until 2027-01-31"
     assert state(findings["111111111111/global"]) == ("NOT_AVAILABLE", "NEW", "ACTIVE")
+    assert state(findings["deleted"]) == ("NOT_AVAILABLE", "RESOLVED", "ARCHIVED")
+    assert findings["deleted"]["ProductFields"]["reporter/Status"] == "gone"
 
     old = findings["old"]
     assert old["FirstObservedAt"] == old["CreatedAt"] == month(2).strftime("%Y-%m-%dT%H:%M:%S.000Z")

@@ -26,7 +26,7 @@ def _written(tmp_path: Path) -> tuple[bytes, list[dict[str, Any]]]:
 
 def test_every_event_validates_against_the_library_models(tmp_path: Path) -> None:
     _, events = _written(tmp_path)
-    assert len(events) == 5
+    assert len(events) == 6
     for event in events:
         # the library's own class (the extra "cloud" attribute is ignored there) and ours
         ComplianceFinding.model_validate(event)
@@ -72,6 +72,15 @@ def test_status_history_waiver_and_resource_are_carried(tmp_path: Path) -> None:
         and waived["status_detail"] == "waived by W-2026-001 until 2027-01-31"
     )
     assert waived["activity_name"] == "Create"  # first seen in this run
+
+    gone = by_name["deleted"]
+    assert (gone["status"], gone["compliance"]["status_id"], gone["activity_name"]) == (
+        "Archived",
+        0,
+        "Close",
+    )
+    assert gone["finding_info"]["first_seen_time"] == int(month(2).timestamp() * 1000)
+    assert "no longer reported" in gone["message"]
 
     blind = by_name["111111111111/global"]
     assert blind["compliance"]["status_id"] == 2  # Warning: no result for want of information

@@ -7,6 +7,7 @@ from collections.abc import Hashable
 import pandas as pd
 
 from reporter.export.records import earlier_runs, export_rows, finding_uid
+from reporter.outputs import SORT_KEY, sort_findings
 from reporter.rules.catalog import catalog_frame
 from tests.export.helpers import NOW, Run, finding, frame, month
 
@@ -114,3 +115,45 @@ def test_ids_are_stable_and_distinct() -> None:
     assert other_region["uid"].iloc[0] != one["uid"].iloc[0]
     assert one["uid"].iloc[0].startswith("reporter-LG-COST-01-111111111111-us-east-1-")
     assert finding_uid("R", "1", "r", ["a", None]) == finding_uid("R", "1", "r", ["a", float("nan")])
+
+
+def test_a_finding_whose_resource_is_gone_where_the_run_looked_is_closed() -> None:
+    unit = finding(
+        rule_id="LG-CFG-01",
+        status="error",
+        region="global",
+        resource_type="unit",
+        resource_id="111111111111/global",
+        resource_arn=None,
+    )
+    runs = [
+        Run(month(2), [finding(name="deleted")]),
+        Run(
+            month(1),
+            [
+                finding(name="deleted"),
+                finding(name="was-ok", status="pass"),
+                finding(name="other-account", account_id="222222222222"),
+                finding(name="other-region", region="eu-west-1"),
+                finding(rule_id="LG-CFG-01", name="blind"),
+            ],
+        ),
+    ]
+    current = frame(finding(name="still"), unit)
+    earlier = earlier_runs(runs, "o-exampleorg1", NOW)
+    rows = export_rows(
+        current, catalog=catalog_frame(), earlier=earlier, now=NOW, tags={}, regions=("us-east-1",)
+    )
+    by_name = _by_name(rows)
+    # not gone: passing before; account or region not looked at; the rule could not be judged there
+    assert sorted(by_name) == ["111111111111/global", "deleted", "still"]
+    gone = by_name["deleted"]
+    assert (gone["status"], gone["previous_status"], gone["gone"], gone["fixed"]) == (
+        "gone",
+        "fail",
+        True,
+        False,
+    )
+    assert (gone["first_seen"], gone["last_seen"]) == (month(2), month(1))
+    assert gone["title"] == "High-risk functions have a reserved-concurrency circuit breaker"
+    assert rows[list(SORT_KEY)].equals(sort_findings(rows)[list(SORT_KEY)])  # canonical order kept
