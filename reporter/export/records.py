@@ -20,8 +20,8 @@ most cautious status, as in :mod:`reporter.history.compare`):
   unjudged (``error``) neither breaks nor starts the streak: not seeing it is no evidence of a fix.
   A run where it passed or was absent ends the streak.
 - an ``error`` row: first seen at the earliest run of the unbroken streak of ``error`` runs.
-- *last seen* is this run's time for both; for a ``fixed`` row, first and last seen describe the
-  streak that ended with the previous run (last seen = the previous run's time).
+- *last seen* is this run's time for both; for a ``fixed`` or ``gone`` row, first and last seen
+  describe the streak that ended with the previous run (last seen = the previous run's time).
 """
 
 from __future__ import annotations
