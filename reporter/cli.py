@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import shlex
 import shutil
 import sys
@@ -16,8 +17,11 @@ from reporter import __version__
 from reporter.errors import AfterCollectionFailed, ReporterError, UserError
 from reporter.settings import SEVERITIES, Settings, load_config
 
-FORMATS = ("xlsx", "pdf", "json", "csv")
+FORMATS = ("xlsx", "pdf", "json", "csv", "ocsf", "asff")
+DEFAULT_FORMATS = ("xlsx", "pdf", "json", "csv")
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_NOTHING_COLLECTED = 0, 1, 2, 3
+
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 
 log = logging.getLogger("reporter")
 
@@ -62,7 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
     access.add_argument("--workers", type=int, default=None, help="parallel units of work (16)")
     out = p.add_argument_group("output")
     out.add_argument("--out", type=Path, help="output directory (default: reports/<YYYY-MM>)")
-    out.add_argument("--format", default=",".join(FORMATS), help="comma-separated: " + ",".join(FORMATS))
+    out.add_argument(
+        "--format",
+        default=",".join(DEFAULT_FORMATS),
+        help=f"comma-separated, of {','.join(FORMATS)} (default {','.join(DEFAULT_FORMATS)})",
+    )
+    out.add_argument(
+        "--securityhub-region",
+        metavar="REGION",
+        help="region findings.asff.json is imported into (default: the partition's first, us-east-1)",
+    )
     out.add_argument("--waivers", type=Path, help="waivers YAML file")
     out.add_argument("--config", type=Path, help="TOML file with [thresholds], [weights] and crawl settings")
     out.add_argument(
@@ -125,6 +138,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     if args.waivers is not None and not args.waivers.is_file():
         raise UserError(f"--waivers: {args.waivers} not found")
     regions = _csv(args.regions) or base.regions
+    if args.securityhub_region is not None and not _REGION.fullmatch(args.securityhub_region):
+        raise UserError(f"--securityhub-region: not a region name: {args.securityhub_region!r}")
     return replace(
         base,
         org=bool(args.org),
@@ -138,6 +153,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         workers=args.workers if args.workers is not None else base.workers,
         out=out_dir,
         formats=formats,
+        securityhub_region=args.securityhub_region,
         from_snapshot=args.from_snapshot,
         waivers=args.waivers,
         fail_on=args.fail_on,

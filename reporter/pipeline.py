@@ -152,7 +152,7 @@ def evaluate(settings: Settings, evidence: Evidence) -> RunOutcome:
         meta=meta,
         history=view,
     )
-    outputs = _render(settings, model, findings)
+    outputs = _render(settings, model, findings, evidence.inventory)
     code = 1 if settings.fail_on and fail_on_exit(findings, settings.fail_on) else 0
     return RunOutcome(code, outputs, summary_text(model, outputs), model)
 
@@ -195,9 +195,23 @@ def _history(
     return view
 
 
-def _render(settings: Settings, model: ReportModel, findings: pd.DataFrame) -> list[Path]:
+def _render(
+    settings: Settings, model: ReportModel, findings: pd.DataFrame, inventory: Inventory
+) -> list[Path]:
     out = settings.out
     written: list[Path] = []
+    if "ocsf" in settings.formats or "asff" in settings.formats:
+        from reporter.export import write_exports
+
+        written += write_exports(
+            settings.formats,
+            out,
+            findings=findings,
+            inventory=inventory,
+            meta=model.meta,
+            history_root=settings.history or settings.out.resolve().parent,
+            securityhub_region=settings.securityhub_region,
+        )
     if "json" in settings.formats:
         written.append(write_findings_json(findings, out / "findings.json"))
     if "csv" in settings.formats:

@@ -59,6 +59,8 @@ class Settings:
     # outputs
     out: Path = Path("reports")
     formats: tuple[str, ...] = ("xlsx", "pdf", "json", "csv")
+    securityhub_region: str | None = None
+    """Region findings.asff.json is meant to be imported into (its ProductArn names it)."""
     from_snapshot: Path | None = None
     waivers: Path | None = None
     fail_on: str | None = None

@@ -126,3 +126,14 @@ def test_a_failure_after_collection_ends_with_the_resume_command(
     assert lines[0].startswith(f"reporter: error: {first}")
     assert lines[1].startswith(f"reporter: the evidence of the crawl is saved in {out / 'evidence'};")
     assert lines[2].endswith(f"-m reporter --from-snapshot {out / 'evidence'} --out {out} --format csv")
+
+
+def test_security_tool_formats_are_chosen_not_default() -> None:
+    settings = settings_from_args(
+        build_parser().parse_args(["--demo", "--format", "ocsf,asff", "--securityhub-region", "eu-west-1"])
+    )
+    assert settings.formats == ("ocsf", "asff")
+    assert settings.securityhub_region == "eu-west-1"
+    assert settings_from_args(build_parser().parse_args(["--demo"])).securityhub_region is None
+    with pytest.raises(UserError, match="securityhub-region"):
+        settings_from_args(build_parser().parse_args(["--demo", "--securityhub-region", "Frankfurt"]))
