@@ -22,6 +22,7 @@ import botocore.exceptions
 
 from reporter.aws import answers, client_cache
 from reporter.aws.guard import CallMonitor
+from reporter.aws.transient import retried
 from reporter.errors import UserError
 
 SESSION_NAME = "reporter-audit"
@@ -216,7 +217,8 @@ class AwsAccess:
 
         def refreshable() -> botocore.credentials.Credentials:
             return botocore.credentials.RefreshableCredentials.create_from_metadata(
-                metadata=fetch(), refresh_using=fetch, method="sts-assume-role"
+                metadata=fetch(), refresh_using=lambda: retried(fetch), method="sts-assume-role"
             )
 
-        return AccountCredentials(account_id, refreshable(), renew=refreshable)
+        # The first assume is retried by the caller, which counts the attempts (crawl.py).
+        return AccountCredentials(account_id, refreshable(), renew=lambda: retried(refreshable))
