@@ -4,7 +4,8 @@ per-request retries decide by :func:`reporter.aws.transient.is_transient`.
 botocore reads an answer's body after its retry loop has stopped looking for exceptions: a 5xx
 whose body is plain text raises ResponseParserError from a query/EC2 client and is never retried;
 a 200 whose JSON body is empty or cut short parses, silently, as an answer with nothing in it
-(as would ListFunctions with no functions). botocore's own comment on generic error pages
+(as would ListFunctions with no functions), and a body cut short by a closed connection is read
+as if complete. botocore's own comment on generic error pages
 ("This can also happen if you're going through a proxy", parsers.py ``_is_generic_error_response``)
 is why these answers happen at all. Two documented extension points close the gap:
 
@@ -72,10 +73,15 @@ class _CheckingParser:
 
 def _unreadable(protocol: str, status: int, body: bytes, response: dict[str, Any], shape: Any) -> str | None:
     """Why the body cannot be this protocol's answer, or None when it may be."""
+    headers = response.get("headers", {})
+    declared = str(headers.get("content-length", ""))
+    # botocore reads what arrived without comparing (urllib3's enforce_content_length is off)
+    if declared.isdigit() and "content-encoding" not in headers and int(declared) != len(body):
+        return f"{len(body)} of its {declared} bytes arrived"
     if protocol in _JSON:
         if not body.strip():
             if status >= 300:
-                named = protocol == "rest-json" and "x-amzn-errortype" in response.get("headers", {})
+                named = protocol == "rest-json" and "x-amzn-errortype" in headers
                 return None if named else "its body is empty"
             return "its body is empty" if _expects_body(shape) else None
         if shape is not None and status < 300 and getattr(shape, "serialization", {}).get("payload"):
