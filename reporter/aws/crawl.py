@@ -16,8 +16,17 @@ Resilience, from the innermost layer out:
   (which botocore does not retry: the clients hold frozen keys) refreshes the account's
   credentials once and re-runs the unit with clients built from them, also when a collector met
   it on a per-function call and kept it as an Issue;
-- each unit is given up after ``Settings.unit_timeout_s``: its coverage row says Timeout, its
-  late result is dropped, and its next request raises so its thread stops.
+- each unit is given up after ``Settings.unit_timeout_s`` plus the collector's time per item it
+  announced (a region's listed functions): its coverage row says Timeout, its late result is
+  dropped, and its next request raises so its thread stops;
+- resumable collectors (Lambda) keep completed chunks in the unit's ``UnitProgress``: a retry
+  re-reads only the missing ones, and a unit given up on (timeout, attempts spent) still
+  delivers its completed chunks, with a row saying how many functions were read and an Issue
+  per unjudged function (its verdicts become errors).
+
+Pacing: every unit client waits for a token of its API's own bucket (pacing.py, AWS's published
+quotas, adapting to throttling) before it takes an in-flight slot; botocore's standard retry
+mode, not adaptive, so one throttled API does not slow a client's other APIs.
 
 Throughput: see schedule.py (largest first, per-account-region limit, in-flight gate of
 ``Settings.workers`` requests over a larger pool of threads). A unit's clients are built from
@@ -39,11 +48,20 @@ from typing import Any, Protocol
 import botocore.config
 import botocore.exceptions
 
+from reporter.aws.coverage import coverage_row, salvaged
 from reporter.aws.discover import Account, Targets
+from reporter.aws.pacing import Limiter
 from reporter.aws.schedule import Gate, Scheduler, Unit, plan, run_scheduled
 from reporter.aws.session import HOME_REGIONS, AccountCredentials, AwsAccess
 from reporter.aws.transient import EXPIRED, Attempts, backoff, is_transient, is_transient_code
-from reporter.collectors.base import Collector, CollectResult, UnitContext, error_code, error_message
+from reporter.collectors.base import (
+    Collector,
+    CollectResult,
+    UnitContext,
+    UnitProgress,
+    error_code,
+    error_message,
+)
 from reporter.inventory import GLOBAL_REGION
 from reporter.settings import Settings
 
@@ -74,33 +92,6 @@ class CrawlResult:
         self.records.setdefault(table, []).extend(rows)
 
 
-def coverage_row(
-    account_id: str,
-    region: str,
-    collector: str,
-    tables: Sequence[str],
-    status: str,
-    *,
-    error_code: str | None = None,
-    message: str | None = None,
-    resource_arn: str | None = None,
-    api_calls: int = 0,
-    seconds: float = 0.0,
-) -> dict[str, Any]:
-    return {
-        "account_id": account_id,
-        "region": region,
-        "collector": collector,
-        "tables": list(tables),
-        "resource_arn": resource_arn,
-        "status": status,
-        "error_code": error_code,
-        "message": message,
-        "api_calls": api_calls,
-        "seconds": round(seconds, 3),
-    }
-
-
 class _Counter:
     def __init__(self) -> None:
         self.n = 0
@@ -122,6 +113,7 @@ class _Run:
     partition: str
     gate: Gate
     config: botocore.config.Config
+    limiter: Limiter
 
 
 def crawl(
@@ -153,8 +145,9 @@ def crawl(
         home=HOME_REGIONS.get(targets.partition, "us-east-1"),
         partition=targets.partition,
         gate=Gate(settings.workers),
+        limiter=Limiter(),
         config=access.config.merge(
-            botocore.config.Config(retries={"mode": "adaptive", "total_max_attempts": CALL_ATTEMPTS})
+            botocore.config.Config(retries={"mode": "standard", "total_max_attempts": CALL_ATTEMPTS})
         ),
     )
     threads = min(MAX_THREADS, settings.workers * THREADS_PER_WORKER)
@@ -238,6 +231,7 @@ def _run_units(
 ) -> bool:
     """Run every unit; True when some were given up on and may still hold a thread."""
     timeout = run.settings.unit_timeout_s
+    progresses = {unit: UnitProgress() for unit in units}
 
     def record(unit: Unit, collected: CollectResult | None, row: dict[str, Any]) -> None:
         result.coverage.append(row)
@@ -261,6 +255,7 @@ def _run_units(
             progress.advance(unit, row["status"] == "ok")
 
     def timed_out(unit: Unit, seconds: float) -> None:
+        allowed = timeout + extra(unit)
         row = coverage_row(
             unit.account_id,
             unit.region,
@@ -268,24 +263,30 @@ def _run_units(
             unit.collector.tables,
             "error",
             error_code="Timeout",
-            message=f"unit did not finish within {timeout:.0f} s",
+            message=f"unit did not finish within {allowed:.0f} s",
             seconds=seconds,
         )
-        record(unit, None, row)
+        record(unit, *salvaged(progresses[unit], row))
+
+    def extra(unit: Unit) -> float:
+        return progresses[unit].expected * unit.collector.seconds_per_item
 
     return run_scheduled(
         Scheduler(units, PER_KEY_LIMIT),
         pool,
         threads,
         timeout,
-        lambda unit, cancelled: pool.submit(_run_unit, run, unit, creds[unit.account_id], cancelled),
+        lambda unit, cancelled: pool.submit(
+            _run_unit, run, unit, creds[unit.account_id], cancelled, progresses[unit]
+        ),
         lambda unit, outcome: record(unit, *outcome),
         timed_out,
+        extra,
     )
 
 
 def _run_unit(
-    run: _Run, unit: Unit, creds: AccountCredentials, cancelled: threading.Event
+    run: _Run, unit: Unit, creds: AccountCredentials, cancelled: threading.Event, progress: UnitProgress
 ) -> tuple[CollectResult | None, dict[str, Any]]:
     """Collect one unit with bounded retries; never raises."""
     counter = _Counter()
@@ -299,7 +300,9 @@ def _run_unit(
         attempt += 1
         generation = creds.generation
         try:
-            collected = unit.collector.collect(_context(run, unit, creds, client_region, counter, cancelled))
+            context = _context(run, unit, creds, client_region, counter, cancelled)
+            context.progress = progress
+            collected = unit.collector.collect(context)
         except Exception as exc:
             code, message = error_code(exc), error_message(exc)
             if code in EXPIRED and not refreshed:
@@ -341,16 +344,21 @@ def _run_unit(
         )
     if attempt > 1 and is_transient_code(code):
         message = f"{message} (after {attempt} attempts)"
-    return None, coverage_row(
-        unit.account_id,
-        unit.region,
-        unit.collector.name,
-        unit.collector.tables,
-        "error",
-        error_code=code or "Cancelled",
-        message=message or "the crawler gave up on this unit",
-        api_calls=counter.n,
-        seconds=time.monotonic() - started,
+    if cancelled.is_set():  # given up on by the crawler, which has recorded the unit already
+        return None, coverage_row(unit.account_id, unit.region, unit.collector.name, [], "error")
+    return salvaged(
+        progress,
+        coverage_row(
+            unit.account_id,
+            unit.region,
+            unit.collector.name,
+            unit.collector.tables,
+            "error",
+            error_code=code or "Cancelled",
+            message=message or "the crawler gave up on this unit",
+            api_calls=counter.n,
+            seconds=time.monotonic() - started,
+        ),
     )
 
 
@@ -379,6 +387,8 @@ def _context(
         with lock:
             if service not in clients:
                 made = run.access.client(service, region, creds, on_call=counter.inc, config=run.config)
+                # pacing first: a request waiting for its API's token holds no in-flight slot
+                run.limiter.attach(made, unit.account_id, region, cancelled)
                 run.gate.attach(made, cancelled)
                 clients[service] = made
             return clients[service]

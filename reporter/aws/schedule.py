@@ -165,12 +165,15 @@ def run_scheduled(
     submit: Callable[[Unit, threading.Event], Future[T]],
     on_done: Callable[[Unit, T], None],
     on_timeout: Callable[[Unit, float], None],
+    extra: Callable[[Unit], float] = lambda _: 0.0,
 ) -> bool:
     """Keep up to ``threads`` units running until all are done; True if some were abandoned.
 
     A unit running longer than ``timeout`` seconds is given up on: its cancel event is set (its
     next request raises :class:`UnitCancelled`), ``on_timeout`` reports it, and its late result
     is dropped. Its thread stays busy until then, so it still counts against ``threads``.
+    ``extra(unit)`` lengthens a unit's timeout by what it announced it has to read (a region's
+    listed functions), so a large region is not held to a small region's deadline.
     """
     running: dict[Future[T], _Running] = {}
     abandoned: set[Future[T]] = set()
@@ -186,7 +189,7 @@ def run_scheduled(
 
     launch()
     while running:
-        until_deadline = min(r.started for r in running.values()) + timeout - time.monotonic()
+        until_deadline = min(r.started + extra(r.unit) for r in running.values()) + timeout - time.monotonic()
         wake = max(0.05, min(1.0, until_deadline))
         done, _ = wait(list(running), timeout=wake, return_when=FIRST_COMPLETED)
         for fut in done:
@@ -195,7 +198,7 @@ def run_scheduled(
             on_done(state.unit, fut.result())
         now = time.monotonic()
         for fut, state in list(running.items()):
-            if now - state.started > timeout:
+            if now - state.started > timeout + extra(state.unit):
                 # A thread cannot be killed: its next request raises and its late result is dropped.
                 state.cancelled.set()
                 running.pop(fut)

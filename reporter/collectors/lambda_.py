@@ -24,11 +24,16 @@ names are recorded, and no value reaches a record, an Issue or a log. That verdi
 judgement made here (it needs the values); whether a policy statement is public is judged from the
 stored statement when the rules run (``function_policies.is_public``, reporter/rules/derive.py).
 
-A region's functions are the longest chain of calls in a crawl (four per function, one after
-another). A region with many of them is read by a few threads (:data:`FUNCTION_THREADS` at most,
-one per :data:`FUNCTIONS_PER_THREAD` functions), so one big account-region does not hold up
-the end of the run; small regions keep the plain sequential order. Rows are merged in listing
-order either way, and the call plan stays the same.
+A region's functions are read in chunks of :data:`CHUNK` listed functions, and a region is
+resumable: the listing and each completed chunk are kept in the unit's :class:`UnitProgress`, so
+a retry (a per-function read that spent its retries, a unit attempt that failed) re-reads only
+the chunks that are missing or met a transient failure, and a unit the crawler gives up on
+(timeout) still delivers its completed chunks (:func:`salvage`): every other listed function is
+an Issue of its own, so its verdicts are errors, never passes, and nothing is counted twice. The
+listed count is announced (``progress.expected``) so the crawler scales the unit's timeout by it.
+Chunks are read by a few threads (:data:`FUNCTION_THREADS` at most): each function's four calls
+draw on three different API quotas, so threads interleave them and no single quota idles the
+others. Rows are merged in listing order either way, and the call plan stays the same.
 """
 
 from __future__ import annotations
@@ -37,13 +42,20 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
-from reporter.collectors.base import Collector, CollectResult, Issue, UnitContext
+from reporter.aws import quotas
+from reporter.aws.transient import EXPIRED, is_transient_code
+from reporter.collectors.base import Collector, CollectResult, Issue, Salvage, UnitContext, UnitProgress
 from reporter.collectors.common import CALL_ERRORS, aws_code, canonical_json, issue_for, items
 from reporter.secrets import secret_like
 
 _NOT_FOUND = "ResourceNotFoundException"
 FUNCTION_THREADS = 4
-FUNCTIONS_PER_THREAD = 40
+CHUNK = 25
+"""Listed functions per chunk: the unit of resumption."""
+FUNCTION_TABLES = ("functions", "function_policies", "function_urls", "provisioned_concurrency")
+_SLOWEST = quotas.quota_for("lambda", "ListFunctionUrlConfigs")
+SECONDS_PER_FUNCTION = 3 * 2 / (_SLOWEST.rate if _SLOWEST else 15.0)
+"""Timeout budget per listed function: two of its reads share the 15/s control-plane quota; x3 slack."""
 
 
 class _Reserved(NamedTuple):
@@ -52,40 +64,92 @@ class _Reserved(NamedTuple):
     value: int | None
 
 
+class _Chunk(NamedTuple):
+    result: CollectResult
+    reserved: list[_Reserved | None]
+
+    @property
+    def complete(self) -> bool:
+        """No read in it met a failure that another attempt may heal."""
+        return not any(is_transient_code(i.error_code) or i.error_code in EXPIRED for i in self.result.issues)
+
+
 def collect(ctx: UnitContext) -> CollectResult:
     client = ctx.client("lambda")
+    progress = ctx.progress
+    listed: list[dict[str, Any]] | None = progress.get("listed")
+    if listed is None:
+        listed = list(items(client, "list_functions", "Functions"))
+        progress.keep("listed", listed)
+        progress.expected = len(listed)
+        progress.salvage = lambda: salvage(ctx, progress)
+    chunks = _read_chunks(client, ctx, progress, listed)
     result = CollectResult()
-    listed = list(items(client, "list_functions", "Functions"))
     reserved_total: int | None = 0
-    for part, reserved in _read_functions(client, ctx, listed):
-        for table, rows in part.records.items():
-            result.records.setdefault(table, []).extend(rows)
-        result.issues.extend(part.issues)
-        if reserved is None:
-            continue
-        if not reserved.known:
-            reserved_total = None
-        elif reserved.value is not None and reserved_total is not None:
-            reserved_total += reserved.value
+    for chunk in chunks:
+        _merge(result, chunk.result)
+        for reserved in chunk.reserved:
+            if reserved is None:
+                continue
+            if not reserved.known:
+                reserved_total = None
+            elif reserved.value is not None and reserved_total is not None:
+                reserved_total += reserved.value
     _collect_account_concurrency(client, ctx, reserved_total, result)
     return result
 
 
-def _read_functions(
-    client: Any, ctx: UnitContext, listed: list[dict[str, Any]]
-) -> list[tuple[CollectResult, _Reserved | None]]:
-    """Every listed function's rows and reserved concurrency, in listing order."""
+def _merge(into: CollectResult, part: CollectResult) -> None:
+    for table, rows in part.records.items():
+        into.records.setdefault(table, []).extend(rows)
+    into.issues.extend(part.issues)
 
-    def one(config: dict[str, Any]) -> tuple[CollectResult, _Reserved | None]:
-        part = CollectResult()
-        return part, _collect_function(client, ctx, config, part)
 
-    threads = min(FUNCTION_THREADS, len(listed) // FUNCTIONS_PER_THREAD)
+def _read_chunks(
+    client: Any, ctx: UnitContext, progress: UnitProgress, listed: list[dict[str, Any]]
+) -> list[_Chunk]:
+    """Every chunk of the listing, in order: the kept complete ones as they were, the others read now."""
+    count = (len(listed) + CHUNK - 1) // CHUNK
+
+    def one(index: int) -> _Chunk:
+        kept: _Chunk | None = progress.get(f"chunk-{index}")
+        if kept is not None and kept.complete:
+            return kept
+        chunk = _Chunk(CollectResult(), [])
+        for config in listed[index * CHUNK : (index + 1) * CHUNK]:
+            chunk.reserved.append(_collect_function(client, ctx, config, chunk.result))
+        progress.keep(f"chunk-{index}", chunk)
+        return chunk
+
+    threads = min(FUNCTION_THREADS, count)
     if threads < 2:
-        return [one(config) for config in listed]
-    # boto3 clients are thread-safe; an exception in any function fails the unit, as sequentially
+        return [one(i) for i in range(count)]
+    # boto3 clients are thread-safe; an exception in any chunk fails the attempt, kept chunks stay
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="lambda-functions") as pool:
-        return list(pool.map(one, listed))
+        return list(pool.map(one, range(count)))
+
+
+def salvage(ctx: UnitContext, progress: UnitProgress) -> Salvage | None:
+    """The completed chunks of a unit given up on; every other listed function becomes an Issue."""
+    listed: list[dict[str, Any]] | None = progress.get("listed")
+    if listed is None:
+        return None
+    result = CollectResult()
+    read = 0
+    for index in range((len(listed) + CHUNK - 1) // CHUNK):
+        functions = listed[index * CHUNK : (index + 1) * CHUNK]
+        kept: _Chunk | None = progress.get(f"chunk-{index}")
+        if kept is not None:
+            # a chunk kept with failures carries its Issues: those functions' verdicts are errors
+            _merge(result, kept.result)
+            read += len(functions)
+            continue
+        for config in functions:
+            arn = unqualified_arn(config["FunctionArn"])
+            result.issues.append(Issue(FUNCTION_TABLES, "Unread", "not read before the unit ended", arn))
+    unread = len(listed) - read
+    summary = f"read {read} of {len(listed)} listed functions; {unread} unjudged (their verdicts are errors)"
+    return Salvage(result, read, unread, ("account_concurrency",), summary)
 
 
 def _collect_function(
@@ -321,4 +385,5 @@ COLLECTOR = Collector(
         "lambda:GetAccountSettings",
     ),
     collect=collect,
+    seconds_per_item=SECONDS_PER_FUNCTION,
 )

@@ -12,6 +12,7 @@ import botocore.exceptions
 import pytest
 from botocore.retries import adaptive, standard
 
+from reporter.aws import quotas
 from reporter.aws.discover import Targets, discover
 from reporter.aws.session import AwsAccess
 from reporter.aws.transient import INCOMPLETE
@@ -102,7 +103,6 @@ def test_unreadable_and_truncated_answers_at_their_rates() -> None:
         {"throttle_rate": 0.6, "truncated_rate": 0.6},
         {"unreadable_share": 1.5},
         {"latency_ms": -1.0},
-        {"rate_limit_per_account_region": 0.0},
     ],
 )
 def test_invalid_plans_are_refused(kwargs: dict[str, float]) -> None:
@@ -235,22 +235,42 @@ def test_expired_token_once_per_account(
     assert tiny.stats.fault_counts()["expired_token"] == 1
 
 
-def test_rate_limit_per_account_region(
+def test_quotas_per_account_region_and_api_answer_as_aws(
     tiny: DemoServer, aws: Clients, use: Callable[[FaultPlan], None]
 ) -> None:
     member = _member(tiny)
     lam, other_region = aws.member(member, "lambda"), aws.member(member, "lambda", "eu-west-1")
-    use(FaultPlan(rate_limit_per_account_region=2.0))
+    use(FaultPlan(quotas=True))
+    name = lam.list_functions()["Functions"][0]["FunctionName"]
+    policy = quotas.quota_for("lambda", "GetPolicy")
+    assert policy is not None and (policy.rate, policy.burst) == (15, 15)
     outcomes = []
-    for _ in range(6):
+    for _ in range(40):  # far quicker than 15/s through a local server: the burst, then refusals
         try:
-            lam.list_functions()
+            lam.get_policy(FunctionName=name)
             outcomes.append("ok")
         except botocore.exceptions.ClientError as exc:
-            outcomes.append(exc.response["Error"]["Code"])
+            code, status = exc.response["Error"]["Code"], exc.response["ResponseMetadata"]["HTTPStatusCode"]
+            outcomes.append("ok" if code == "ResourceNotFoundException" else f"{code}/{status}")
     assert outcomes[0] == "ok"
-    assert outcomes.count("TooManyRequestsException") >= 3
-    assert other_region.list_functions()["Functions"]  # a separate bucket
+    assert outcomes.count("TooManyRequestsException/429") >= 10
+    # another API's bucket (GetFunction, 100/s) and another region's are untouched
+    assert lam.get_function(FunctionName=name)["Configuration"]
+    assert other_region.list_functions()["Functions"]
+    ec2 = aws.member(member, "ec2")
+    answered = 0
+    for _ in range(600):  # EC2: a bucket of 100 per API, refilled at 20/s; 503 RequestLimitExceeded
+        try:
+            ec2.describe_subnets()
+            answered += 1
+        except botocore.exceptions.ClientError as exc:
+            assert (exc.response["Error"]["Code"], exc.response["ResponseMetadata"]["HTTPStatusCode"]) == (
+                "RequestLimitExceeded",
+                503,
+            )
+            break
+    assert 100 <= answered < 600
+    assert ec2.describe_route_tables()  # a separate bucket per EC2 API
 
 
 def test_fail_units(tiny: DemoServer, aws: Clients, use: Callable[[FaultPlan], None]) -> None:
