@@ -2,10 +2,16 @@
 
 Call plan per (account, region) — the demo layer and the crawl benchmark rely on it:
 
-- ``ListFunctions`` (paginated, ``$LATEST`` only), read to the end before anything else: a listing
-  that fails on any page raises, so a partial list is never presented as the region's functions;
-- per function, four calls: ``GetFunction`` (configuration, tags, reserved concurrency),
-  ``GetPolicy``, ``ListFunctionUrlConfigs``, ``ListProvisionedConcurrencyConfigs``;
+- ``ListFunctions`` with ``FunctionVersion=ALL`` (paginated), read to the end before anything
+  else: a listing that fails on any page raises, so a partial list is never presented as the
+  region's functions. Its ``$LATEST`` entries are the functions; its other entries are published
+  versions, the cheaper signal for provisioned concurrency;
+- per function, three calls: ``GetFunction`` (configuration, tags, reserved concurrency),
+  ``GetPolicy``, ``ListFunctionUrlConfigs``; and ``ListProvisionedConcurrencyConfigs`` only for a
+  function with a published version: provisioned concurrency lives on versions and aliases
+  (which point to versions), never on ``$LATEST``, so a function without one has none. The
+  control-plane quota (15/s, shared with ListFunctionUrlConfigs) is what bounds a large region;
+  this halves its per-function use, for one listing page per 50 versions;
 - once: ``GetAccountSettings``.
 
 A failing per-function call becomes an :class:`Issue` for the one table it feeds and that
@@ -49,6 +55,7 @@ from reporter.collectors.common import CALL_ERRORS, aws_code, canonical_json, is
 from reporter.secrets import secret_like
 
 _NOT_FOUND = "ResourceNotFoundException"
+LATEST = "$LATEST"
 FUNCTION_THREADS = 4
 CHUNK = 25
 """Listed functions per chunk: the unit of resumption."""
@@ -79,7 +86,10 @@ def collect(ctx: UnitContext) -> CollectResult:
     progress = ctx.progress
     listed: list[dict[str, Any]] | None = progress.get("listed")
     if listed is None:
-        listed = list(items(client, "list_functions", "Functions"))
+        every = list(items(client, "list_functions", "Functions", FunctionVersion="ALL"))
+        listed = [f for f in every if f.get("Version", LATEST) == LATEST]
+        published = {f["FunctionName"] for f in every if f.get("Version", LATEST) != LATEST}
+        progress.keep("published", published)
         progress.keep("listed", listed)
         progress.expected = len(listed)
         progress.salvage = lambda: salvage(ctx, progress)
@@ -110,6 +120,7 @@ def _read_chunks(
 ) -> list[_Chunk]:
     """Every chunk of the listing, in order: the kept complete ones as they were, the others read now."""
     count = (len(listed) + CHUNK - 1) // CHUNK
+    published: set[str] = progress.get("published", set())
 
     def one(index: int) -> _Chunk:
         kept: _Chunk | None = progress.get(f"chunk-{index}")
@@ -117,7 +128,7 @@ def _read_chunks(
             return kept
         chunk = _Chunk(CollectResult(), [])
         for config in listed[index * CHUNK : (index + 1) * CHUNK]:
-            chunk.reserved.append(_collect_function(client, ctx, config, chunk.result))
+            chunk.reserved.append(_collect_function(client, ctx, config, chunk.result, published))
         progress.keep(f"chunk-{index}", chunk)
         return chunk
 
@@ -153,7 +164,7 @@ def salvage(ctx: UnitContext, progress: UnitProgress) -> Salvage | None:
 
 
 def _collect_function(
-    client: Any, ctx: UnitContext, listed: dict[str, Any], result: CollectResult
+    client: Any, ctx: UnitContext, listed: dict[str, Any], result: CollectResult, published: set[str]
 ) -> _Reserved | None:
     """All rows of one function; None when it was deleted since the listing."""
     name = listed["FunctionName"]
@@ -182,7 +193,8 @@ def _collect_function(
     result.add("functions", _function_record(ctx, arn, config, reserved.value, tags))
     _collect_policy(client, ctx, name, arn, result)
     _collect_urls(client, ctx, name, arn, result)
-    _collect_provisioned(client, ctx, name, arn, result)
+    if name in published:
+        _collect_provisioned(client, ctx, name, arn, result)
     return reserved
 
 

@@ -126,13 +126,12 @@ def test_moto_functions_policies_and_the_gaps_as_issues(world: dict[str, str]) -
         "AWS:SourceAccount": DEFAULT_ACCOUNT
     }
 
-    # moto 5.2.5 answers 404 "Not yet implemented" for these three: contained, scoped Issues
+    # moto 5.2.5 answers 404 "Not yet implemented" for these two: contained, scoped Issues;
+    # neither function has a published version, so provisioned concurrency is not asked for
     issues = {(i.tables, i.resource_arn) for i in result.issues}
     assert issues == {
         (("function_urls",), world["exposed"]),
-        (("provisioned_concurrency",), world["exposed"]),
         (("function_urls",), world["bare"]),
-        (("provisioned_concurrency",), world["bare"]),
         (("account_concurrency",), None),
     }
     assert {i.error_code for i in result.issues} == {"HTTP404"}
@@ -144,7 +143,7 @@ def test_moto_functions_policies_and_the_gaps_as_issues(world: dict[str, str]) -
     per_function = [
         c for c in clients.calls if c not in ("lambda:ListFunctions", "lambda:GetAccountSettings")
     ]
-    assert len(per_function) == 2 * 4  # the benchmark's budget: four calls per function
+    assert len(per_function) == 2 * 3  # three calls per function without a published version
 
 
 def test_environment_values_never_leave_the_collector(world: dict[str, str]) -> None:
@@ -184,6 +183,14 @@ def config(name: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+ALL = {"FunctionVersion": "ALL"}
+
+
+def version(name: str, number: str = "1") -> dict[str, Any]:
+    """A published version's entry in ``ListFunctions(FunctionVersion=ALL)``."""
+    return config(name, Version=number, FunctionArn=ARN + f"{name}:{number}")
+
+
 def queue_function(
     stub: Stubber,
     name: str,
@@ -214,8 +221,12 @@ def account_settings(limit: int = 1000, unreserved: int = 900) -> dict[str, Any]
 
 def test_full_call_plan_across_list_pages() -> None:
     ctx, stub = stubbed("lambda")
-    stub.add_response("list_functions", {"Functions": [config("a")], "NextMarker": "m1"}, {})
-    stub.add_response("list_functions", {"Functions": [config("b", PackageType="Image")]}, {"Marker": "m1"})
+    stub.add_response("list_functions", {"Functions": [config("a"), version("a")], "NextMarker": "m1"}, ALL)
+    stub.add_response(
+        "list_functions",
+        {"Functions": [config("b", PackageType="Image"), version("b")]},
+        {**ALL, "Marker": "m1"},
+    )
     queue_function(
         stub,
         "a",
@@ -305,9 +316,13 @@ def test_full_call_plan_across_list_pages() -> None:
 
 def test_list_functions_failing_on_page_two_raises() -> None:
     ctx, stub = stubbed("lambda")
-    stub.add_response("list_functions", {"Functions": [config("a")], "NextMarker": "m1"}, {})
+    stub.add_response("list_functions", {"Functions": [config("a")], "NextMarker": "m1"}, ALL)
     stub.add_client_error(
-        "list_functions", "TooManyRequestsException", "slow down", 429, expected_params={"Marker": "m1"}
+        "list_functions",
+        "TooManyRequestsException",
+        "slow down",
+        429,
+        expected_params={**ALL, "Marker": "m1"},
     )
     with pytest.raises(botocore.exceptions.ClientError):
         lambda_.collect(ctx)
@@ -316,7 +331,9 @@ def test_list_functions_failing_on_page_two_raises() -> None:
 
 def test_failing_get_function_keeps_the_listed_row_and_the_other_tables() -> None:
     ctx, stub = stubbed("lambda")
-    stub.add_response("list_functions", {"Functions": [config("a"), config("b")]}, {})
+    stub.add_response(
+        "list_functions", {"Functions": [config("a"), config("b"), version("a"), version("b")]}, ALL
+    )
     stub.add_client_error(
         "get_function", "AccessDeniedException", "denied", 403, expected_params={"FunctionName": "a"}
     )
@@ -350,7 +367,7 @@ def test_failing_get_function_keeps_the_listed_row_and_the_other_tables() -> Non
 
 def test_per_function_failures_are_scoped_to_their_table() -> None:
     ctx, stub = stubbed("lambda")
-    stub.add_response("list_functions", {"Functions": [config("a")]}, {})
+    stub.add_response("list_functions", {"Functions": [config("a"), version("a")]}, ALL)
     stub.add_response("get_function", {"Configuration": config("a")}, {"FunctionName": "a"})
     stub.add_client_error(
         "get_policy", "TooManyRequestsException", "slow", 429, expected_params={"FunctionName": "a"}
@@ -373,7 +390,9 @@ def test_per_function_failures_are_scoped_to_their_table() -> None:
 
 def test_function_deleted_after_listing_is_skipped() -> None:
     ctx, stub = stubbed("lambda")
-    stub.add_response("list_functions", {"Functions": [config("gone"), config("b")]}, {})
+    stub.add_response(
+        "list_functions", {"Functions": [config("gone"), config("b"), version("gone"), version("b")]}, ALL
+    )
     stub.add_client_error(
         "get_function", "ResourceNotFoundException", "gone", 404, expected_params={"FunctionName": "gone"}
     )
@@ -390,7 +409,7 @@ def test_function_deleted_after_listing_is_skipped() -> None:
 
 def test_errors_reported_inside_get_function_become_issues() -> None:
     ctx, stub = stubbed("lambda")
-    stub.add_response("list_functions", {"Functions": [config("a")]}, {})
+    stub.add_response("list_functions", {"Functions": [config("a"), version("a")]}, ALL)
     queue_function(
         stub,
         "a",
@@ -421,7 +440,7 @@ def test_errors_reported_inside_get_function_become_issues() -> None:
 
 def test_unreadable_policy_document_is_an_issue() -> None:
     ctx, stub = stubbed("lambda")
-    stub.add_response("list_functions", {"Functions": [config("a")]}, {})
+    stub.add_response("list_functions", {"Functions": [config("a"), version("a")]}, ALL)
     stub.add_response("get_function", {"Configuration": config("a")}, {"FunctionName": "a"})
     stub.add_response("get_policy", {"Policy": "{not json"}, {"FunctionName": "a"})
     stub.add_response("list_function_url_configs", {"FunctionUrlConfigs": []}, {"FunctionName": "a"})
@@ -439,3 +458,22 @@ def test_arn_helpers() -> None:
     assert lambda_.unqualified_arn(ARN + "f") == ARN + "f"
     assert lambda_.qualifier(ARN + "f:7") == "7"
     assert lambda_.qualifier(ARN + "f") is None
+
+
+def test_provisioned_concurrency_is_read_only_for_functions_with_a_published_version() -> None:
+    ctx, stub = stubbed("lambda")
+    # "b" has only $LATEST: provisioned concurrency cannot exist on it, so it is not asked for
+    stub.add_response("list_functions", {"Functions": [config("a"), version("a", "3"), config("b")]}, ALL)
+    queue_function(stub, "a", provisioned=[])
+    stub.add_response("get_function", {"Configuration": config("b")}, {"FunctionName": "b"})
+    stub.add_client_error(
+        "get_policy", "ResourceNotFoundException", "none", 404, expected_params={"FunctionName": "b"}
+    )
+    stub.add_response("list_function_url_configs", {"FunctionUrlConfigs": []}, {"FunctionName": "b"})
+    stub.add_response("get_account_settings", account_settings(), {})
+
+    result = lambda_.collect(ctx)
+
+    stub.assert_no_pending_responses()
+    assert [f["name"] for f in result.records["functions"]] == ["a", "b"]  # the version is not a function
+    assert result.issues == []
