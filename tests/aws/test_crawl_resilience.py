@@ -214,7 +214,10 @@ def test_connection_dropped_mid_pagination_is_a_unit_error_without_partial_rows(
     assert "after 2 attempts" in broken[0]["message"]
     assert broken[0]["tables"] == list(lambda_.COLLECTOR.tables)
     # page 1 was read (twice: once per unit attempt) yet none of its functions is presented
-    assert len([r for r in fake.calls("ListFunctions", A) if r.region == "eu-west-1" and "Marker" not in r.query]) == 2
+    first_pages = [
+        r for r in fake.calls("ListFunctions", A) if r.region == "eu-west-1" and "Marker" not in r.query
+    ]
+    assert len(first_pages) == 2
     for table in lambda_.COLLECTOR.tables:
         assert _lambda_rows(result, table, A, "eu-west-1") == []
     # every other unit is complete
