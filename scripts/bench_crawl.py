@@ -356,6 +356,10 @@ def lower_bound(run: Run, latency_s: float, workers: int) -> Bound:
         if seconds > rate:
             rate, slowest = seconds, f"{service} {bucket} in {account}/{region}: {n} calls"
     per_region = Counter((a, r) for a, r, _ in run.functions)
+    per_function_calls: Counter[tuple[str, str]] = Counter()
+    for (account, region, service, operation), n in answered.items():
+        if service == "lambda" and operation in PER_FUNCTION:
+            per_function_calls[(account, region)] += n
     steps = 0
     for row in run.coverage:
         arn = row["resource_arn"]
@@ -365,9 +369,11 @@ def lower_bound(run: Run, latency_s: float, workers: int) -> Bound:
         if row["collector"] == "lambda":
             # the per-function calls are spread over the collector's threads, chunk by chunk
             n = per_region[(row["account_id"], row["region"])]
+            spread = per_function_calls[(row["account_id"], row["region"])]
             chunks = math.ceil(n / lambda_.CHUNK)
             threads = max(1, min(lambda_.FUNCTION_THREADS, chunks))
-            calls = calls - 4 * n + 4 * min(n, math.ceil(chunks / threads) * lambda_.CHUNK)
+            longest = min(n, math.ceil(chunks / threads) * lambda_.CHUNK)  # functions one thread reads
+            calls = calls - spread + math.ceil(spread * longest / max(1, n))
         steps = max(steps, calls)
     return Bound(
         latency=sum(answered.values()) * latency_s / workers,

@@ -56,8 +56,8 @@ from reporter.secrets import secret_like
 
 _NOT_FOUND = "ResourceNotFoundException"
 LATEST = "$LATEST"
-FUNCTION_THREADS = 4
-CHUNK = 25
+FUNCTION_THREADS = 8
+CHUNK = 10
 """Listed functions per chunk: the unit of resumption."""
 FUNCTION_TABLES = ("functions", "function_policies", "function_urls", "provisioned_concurrency")
 _SLOWEST = quotas.quota_for("lambda", "ListFunctionUrlConfigs")

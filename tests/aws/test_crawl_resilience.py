@@ -476,7 +476,7 @@ def test_a_big_region_is_read_by_several_threads_with_rows_in_listing_order(
     def script(request: Request) -> Answer:
         if request.operation == "GetFunction" and request.path.endswith(("/fn-0", f"/fn-{lambda_.CHUNK}")):
             barrier.wait()
-        return lambda_world(request, per_page=30, count=count)
+        return lambda_world(request, per_page=lambda_.CHUNK + 5, count=count)
 
     fake = FakeAws(script)
     settings = Settings(workers=4, regions=REGIONS[:1])

@@ -47,7 +47,7 @@ def test_connection_killed_after_chunk_k_rereads_only_the_missing_chunk(
         index = _index(request)
         if index in broken and not first_attempt_over.is_set():
             return Answer(drop=True)  # the connection dies on every attempt at chunk k's functions
-        return lambda_world(request, per_page=30, count=count)
+        return lambda_world(request, per_page=lambda_.CHUNK, count=count)
 
     fake = FakeAws(script)
     settings = Settings(workers=4, regions=(REGION,), unit_attempts=2)
