@@ -505,6 +505,12 @@ def _report(
         f"({100 * len(reporter.functions & seeded) / n:.1f} %), {errors} coverage errors",
     )
     _line("LOST UNITS (unit-wide error rows)", f"{len(lost)}; unjudged functions {unjudged}")
+    slowest = sorted((r for r in reporter.coverage if _is_unit(r)), key=lambda r: -float(r["seconds"]))[:4]
+    print("  slowest units (seconds, calls):")
+    for r in slowest:
+        print(
+            f"    {r['account_id']}/{r['region']}/{r['collector']:<40} {float(r['seconds']):>7.1f} s {r['api_calls']:>6}"
+        )
     print("  calls by API (all / throttled or faulted):")
     faulted_ops: Counter[tuple[str, str]] = Counter()
     for (_, _, service, operation), count in reporter.faulted.items():
