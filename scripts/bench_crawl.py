@@ -508,9 +508,8 @@ def _report(
     slowest = sorted((r for r in reporter.coverage if _is_unit(r)), key=lambda r: -float(r["seconds"]))[:4]
     print("  slowest units (seconds, calls):")
     for r in slowest:
-        print(
-            f"    {r['account_id']}/{r['region']}/{r['collector']:<40} {float(r['seconds']):>7.1f} s {r['api_calls']:>6}"
-        )
+        unit = f"{r['account_id']}/{r['region']}/{r['collector']}"
+        print(f"    {unit:<56} {float(r['seconds']):>7.1f} s {r['api_calls']:>6}")
     print("  calls by API (all / throttled or faulted):")
     faulted_ops: Counter[tuple[str, str]] = Counter()
     for (_, _, service, operation), count in reporter.faulted.items():
