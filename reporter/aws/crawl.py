@@ -7,9 +7,9 @@ dropped connection mid-pagination) is never presented as complete.
 
 Resilience, from the innermost layer out:
 
-- each request: botocore's adaptive retries (8 attempts, jittered exponential backoff) of the
+- each request: botocore's standard retries (8 attempts, jittered exponential backoff) of the
   failures transient.py calls transient (throttling, 429, 5xx, dropped connections, answers
-  that cannot be read); once throttled, a client also paces its own sending rate;
+  that cannot be read); throttling also slows that API's own bucket (pacing.py);
 - assuming a role: up to ``Settings.unit_attempts`` attempts while the failure is transient;
 - each unit: up to ``Settings.unit_attempts`` attempts with fresh clients when the failure is
   transient, or when a per-function read kept a transient failure as an Issue; ``ExpiredToken``

@@ -2,16 +2,15 @@
 
 Three mechanisms, each answering one way a large crawl loses time:
 
-- :func:`plan` orders units largest first (Lambda makes ~4 calls per function, the others a
+- :func:`plan` orders units largest first (Lambda makes ~3 calls per function, the others a
   handful per region) and interleaves account-regions, so the long units start early and the
   run does not end on one account's big unit started last.
 - :class:`Scheduler` starts at most ``per_key_limit`` units of one (account, region) at a time:
   AWS throttles per account and region, and piling a whole account onto the pool would only
   earn throttles while other accounts wait.
 - :class:`Gate` bounds the requests in flight across the run to ``workers``. The pool has more
-  threads than that, so a thread that waits for its client's adaptive rate limiter (botocore's
-  adaptive retry mode paces a client once it has been throttled) or sleeps in a retry backoff
-  does not idle a worker slot that another account could use.
+  threads than that, so a thread that waits for its API's token (pacing.py) or sleeps in a
+  retry backoff does not idle a worker slot that another account could use.
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ from reporter.inventory import GLOBAL_REGION
 
 SIZE_RANK: dict[str, int] = {"lambda": 0, "config": 1, "iam": 2, "ec2": 3}
 """Expected size of a collector's unit, largest first (others after, by name): Lambda makes
-four calls per function, Config one per rule, IAM a few pages, EC2 two calls, the rest one."""
+three calls per function, Config one per rule in scope, IAM a few pages, EC2 two calls, the rest one."""
 
 
 T = TypeVar("T")
@@ -100,8 +99,8 @@ class Scheduler:
 class Gate:
     """At most ``limit`` requests in flight across every client attached to it.
 
-    A slot is taken in ``before-send`` after botocore's own handlers (so after the adaptive
-    limiter's wait: a paced thread holds none) and given back in ``before-parse``, once the
+    A slot is taken in ``before-send`` after botocore's own handlers and the crawler's per-API
+    limiter (pacing.py; so after its wait: a paced thread holds none) and given back in ``before-parse``, once the
     answer has been read off the wire, so parsing it (CPU, and a wait for the interpreter lock
     among many threads) holds no slot; ``response-received``, which botocore emits after every
     attempt, failed or not, gives it back when no answer came: retry backoffs hold no slot either.

@@ -37,8 +37,8 @@ the chunks that are missing or met a transient failure, and a unit the crawler g
 (timeout) still delivers its completed chunks (:func:`salvage`): every other listed function is
 an Issue of its own, so its verdicts are errors, never passes, and nothing is counted twice. The
 listed count is announced (``progress.expected``) so the crawler scales the unit's timeout by it.
-Chunks are read by a few threads (:data:`FUNCTION_THREADS` at most): each function's four calls
-draw on three different API quotas, so threads interleave them and no single quota idles the
+Chunks are read by a few threads (:data:`FUNCTION_THREADS` at most): each function's calls draw
+on three different API quotas, so threads interleave them and no single quota idles the
 others. Rows are merged in listing order either way, and the call plan stays the same.
 """
 
