@@ -405,7 +405,7 @@ def _shape(args: argparse.Namespace) -> dict[str, Any]:
             "accounts": accounts,
             "regions": 17,
             "big": big,
-            "giant": round(5000 * scale) if scale < 1 else 5000,
+            "giant": args.giant if args.giant is not None else round(5000 * scale),
             "rules": max(8, round(40 * scale)) if scale < 1 else 40,
         }
     if args.shape == "account":
@@ -423,6 +423,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--shape", choices=("default", "large", "account"), default="default")
     parser.add_argument("--scale", type=float, default=1.0, help="large shape: share of its size to seed")
+    parser.add_argument("--giant", type=int, help="large shape: functions of its biggest region (5,000)")
     parser.add_argument("--accounts", type=int, default=50)
     parser.add_argument("--regions", type=int, default=3)
     parser.add_argument("--functions", type=int, default=20, help="functions per account-region")

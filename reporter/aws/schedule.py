@@ -100,10 +100,11 @@ class Gate:
     """At most ``limit`` requests in flight across every client attached to it.
 
     A slot is taken in ``before-send`` after botocore's own handlers and the crawler's per-API
-    limiter (pacing.py; so after its wait: a paced thread holds none) and given back in ``before-parse``, once the
-    answer has been read off the wire, so parsing it (CPU, and a wait for the interpreter lock
-    among many threads) holds no slot; ``response-received``, which botocore emits after every
-    attempt, failed or not, gives it back when no answer came: retry backoffs hold no slot either.
+    limiter (pacing.py; so after its wait: a paced thread holds none) and given back in
+    ``before-parse``, once the answer has been read off the wire, so parsing it (CPU, and a wait
+    for the interpreter lock among many threads) holds no slot; ``response-received``, which
+    botocore emits after every attempt, failed or not, gives it back when no answer came: retry
+    backoffs hold no slot either.
     """
 
     def __init__(self, limit: int) -> None:

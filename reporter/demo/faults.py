@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import NamedTuple
@@ -72,6 +73,10 @@ class FaultPlan:
     """
     quotas: bool = False
     """Enforce AWS's published request-rate quotas per (account, region, API bucket)."""
+    storm: tuple[str, str, float] | None = None
+    """(service, operation, seconds): a throttling storm on one API. For that long after the plan
+    is put in place, that API's quota in every account-region is a tenth of AWS's (ten times the
+    quota's refusals), as when another tool hammers the same quota; the other APIs keep theirs."""
     fail_units: frozenset[tuple[str, str, str]] = frozenset()
     """(account id, region, service) whose every call answers HTTP 500; IAM's region is "global"."""
     discovery_faults: bool = False
@@ -83,6 +88,8 @@ class FaultPlan:
             raise ValueError("fault rates must be fractions whose sum is at most 1")
         if not 0 <= self.unreadable_share <= 1:
             raise ValueError("unreadable_share must be a fraction")
+        if self.storm is not None and self.storm[2] <= 0:
+            raise ValueError("a storm lasts a positive number of seconds")
         if self.latency_ms < 0:
             raise ValueError("latency_ms must not be negative")
 
@@ -204,6 +211,7 @@ class FaultInjector:
         self._sessions: dict[str, str] = {}
         self._expired_accounts: set[str] = set()
         self._buckets: dict[tuple[str, str, str, str], quotas.TokenBucket] = {}
+        self._started = time.monotonic()
 
     def note_session(self, access_key: str, account_id: str) -> None:
         """Remember credentials an AssumeRole answer handed out (for expire_token_once)."""
@@ -222,7 +230,7 @@ class FaultInjector:
         discovery = key.service in DISCOVERY_SERVICES or (key.service, key.operation) in DISCOVERY_OPERATIONS
         if discovery and not plan.discovery_faults:
             return None
-        if plan.quotas and not self._take_token(call):
+        if (plan.quotas or self._storming(call)) and not self._take_token(call):
             return _over_quota(call)
         draw = _uniform(plan.seed, key, rank)
         if draw < plan.drop_rate:
@@ -256,16 +264,27 @@ class FaultInjector:
             self._expired_accounts.add(account)
             return True
 
+    def _storming(self, call: Call) -> bool:
+        storm = self.plan.storm
+        return (
+            storm is not None
+            and (call.service, call.key.operation) == storm[:2]
+            and time.monotonic() - self._started < storm[2]
+        )
+
     def _take_token(self, call: Call) -> bool:
         quota = quotas.quota_for(call.service, call.key.operation)
         if quota is None:
             return True
         region = quotas.quota_region(call.service, call.region)
-        key = (call.key.account_id, region, call.service, quota.bucket)
+        rate, burst, bucket_name = quota.rate, quota.burst, quota.bucket
+        if self._storming(call):
+            rate, burst, bucket_name = rate / 10, max(1.0, burst / 10), f"storm:{call.key.operation}"
+        key = (call.key.account_id, region, call.service, bucket_name)
         with self._lock:
             bucket = self._buckets.get(key)
             if bucket is None:
-                bucket = self._buckets[key] = quotas.TokenBucket(quota.rate, quota.burst)
+                bucket = self._buckets[key] = quotas.TokenBucket(rate, burst)
         return bucket.try_take()
 
 

@@ -12,6 +12,7 @@ import botocore.exceptions
 import pytest
 from botocore.retries import adaptive, standard
 
+from reporter.acquire import collect
 from reporter.aws import quotas
 from reporter.aws.discover import Targets, discover
 from reporter.aws.session import AwsAccess
@@ -24,6 +25,7 @@ from reporter.demo.faults import (
     CUT_CLOSED,
     CUT_SHORT,
     ERROR_5XX,
+    RATE_LIMITED,
     TRUNCATED,
     UNREADABLE_5XX,
     FaultInjector,
@@ -271,6 +273,26 @@ def test_quotas_per_account_region_and_api_answer_as_aws(
             break
     assert 100 <= answered < 600
     assert ec2.describe_route_tables()  # a separate bucket per EC2 API
+
+
+def test_a_throttling_storm_on_one_api_slows_that_api_only_and_loses_nothing(
+    tiny: DemoServer, use: Callable[[FaultPlan], None]
+) -> None:
+    use(FaultPlan(storm=("lambda", "GetPolicy", 6.0)))
+    session = boto3.Session(
+        aws_access_key_id=tiny.credentials["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=tiny.credentials["AWS_SECRET_ACCESS_KEY"],
+        region_name=tiny.credentials["AWS_DEFAULT_REGION"],
+    )
+    settings = Settings(org=True, endpoint_url=tiny.endpoint_url, regions=tiny.truth.regions, workers=4)
+    inventory = collect(settings, session=session).inventory
+
+    faulted = Counter((e.key.service, e.key.operation) for e in tiny.stats.faults if e.kind == RATE_LIMITED)
+    assert set(faulted) == {("lambda", "GetPolicy")} and faulted[("lambda", "GetPolicy")] > 0
+    assert set(inventory["coverage"]["status"]) == {"ok"}
+    reachable = {a.account_id for a in tiny.truth.accounts if a.reachable}
+    seeded = sorted(f.function_arn for f in tiny.truth.functions if f.account_id in reachable)
+    assert sorted(inventory["functions"]["function_arn"]) == seeded  # every function, exactly once
 
 
 def test_fail_units(tiny: DemoServer, aws: Clients, use: Callable[[FaultPlan], None]) -> None:
