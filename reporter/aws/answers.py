@@ -49,6 +49,8 @@ class _CheckingParser:
 
     def parse(self, response: dict[str, Any], shape: Any) -> dict[str, Any]:
         status = int(response["status_code"])
+        if not isinstance(response.get("body", b""), bytes):
+            return dict(self._inner.parse(response, shape))  # a streamed body: read by its caller
         if status >= 300 and shape is not None and shape.metadata.get("exception", False):
             # botocore's second pass over an error answer, for its modeled fields: the first pass
             # (shape = the operation's output) has judged the body already
