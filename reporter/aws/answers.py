@@ -5,9 +5,10 @@ botocore reads an answer's body after its retry loop has stopped looking for exc
 whose body is plain text raises ResponseParserError from a query/EC2 client and is never retried;
 a 200 whose JSON body is empty or cut short parses, silently, as an answer with nothing in it
 (as would ListFunctions with no functions), and a body cut short by a closed connection is read
-as if complete. botocore's own comment on generic error pages
-("This can also happen if you're going through a proxy", parsers.py ``_is_generic_error_response``)
-is why these answers happen at all. Two documented extension points close the gap:
+as if complete. Such answers do come: botocore's own comment on generic error pages says "This
+can also happen if you're going through a proxy" (parsers.py ``_is_generic_error_response``).
+ResponseParserError carries no HTTP status, so it cannot be judged after the fact; two extension
+points of botocore close the gap instead:
 
 - the session's ``response_parser_factory`` component (:func:`install_parsers`): its parsers
   check the body first. An error answer whose body cannot be read becomes botocore's generic
@@ -49,6 +50,8 @@ class _CheckingParser:
 
     def parse(self, response: dict[str, Any], shape: Any) -> dict[str, Any]:
         status = int(response["status_code"])
+        if not isinstance(response.get("body", b""), bytes):
+            return dict(self._inner.parse(response, shape))  # a streamed body: read by its caller
         if status >= 300 and shape is not None and shape.metadata.get("exception", False):
             # botocore's second pass over an error answer, for its modeled fields: the first pass
             # (shape = the operation's output) has judged the body already
