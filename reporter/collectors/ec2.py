@@ -85,6 +85,7 @@ COLLECTOR = Collector(
     name="ec2",
     scope="regional",
     tables=("subnets",),
-    actions=("ec2:DescribeSubnets", "ec2:DescribeRouteTables"),
+    # DescribeRegions: not this collector's call, the crawler's inside each account (aws/regions.py)
+    actions=("ec2:DescribeSubnets", "ec2:DescribeRouteTables", "ec2:DescribeRegions"),
     collect=collect,
 )

@@ -100,6 +100,16 @@ def lambda_world(request: Request, per_page: int = 2, count: int = 3) -> Answer:
     raise AssertionError(f"unexpected {request.operation}")
 
 
+_REGIONS_XML = (
+    '<DescribeRegionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><regionInfo>'
+    + "".join(
+        f"<item><regionName>{r}</regionName><optInStatus>opt-in-not-required</optInStatus></item>"
+        for r in REGIONS
+    )
+    + "</regionInfo></DescribeRegionsResponse>"
+).encode()
+
+
 class FakeAws:
     """Answers Lambda's REST-JSON requests from ``script``; records every attempt."""
 
@@ -121,6 +131,9 @@ class FakeAws:
             path=unquote(url.path),
             query={k: v[0] for k, v in parse_qs(url.query).items()},
         )
+        if seen.operation == "DescribeRegions":
+            # each account's enabled regions (crawl reads them once per account): every run region
+            return AWSResponse(request.url, 200, HTTPHeaders(), _Raw(_REGIONS_XML))
         with self._lock:
             self.requests.append(seen)
         answer = self.script(seen)
