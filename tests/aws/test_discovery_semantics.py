@@ -15,6 +15,7 @@ import boto3
 import botocore.awsrequest
 import botocore.loaders
 import pytest
+from botocore.compat import HTTPHeaders
 from moto import mock_aws
 
 from reporter.aws.coverage import discovery_rows
@@ -31,7 +32,7 @@ Hook = Callable[..., Any]
 
 def _refuse(code: str = "AccessDeniedException", status: int = 400) -> Hook:
     def handler(**_: Any) -> Any:
-        response = botocore.awsrequest.AWSResponse("https://x", status, {}, None)
+        response = botocore.awsrequest.AWSResponse("https://x", status, HTTPHeaders(), None)
         return response, {"Error": {"Code": code, "Message": f"refused by the test ({code})"}}
 
     return handler
@@ -51,6 +52,7 @@ class HookedAccess(AwsAccess):
 
 def _access(hooks: dict[str, Hook] | None = None) -> HookedAccess:
     access = HookedAccess.from_session(boto3.Session(), endpoint_url=None, workers=2)
+    assert isinstance(access, HookedAccess)
     access.hooks = hooks or {}
     return access
 
