@@ -101,6 +101,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("action", STR),  # canonical JSON of Action (string or list)
             ("condition", STR),  # canonical JSON of Condition, null when absent
             ("is_public", BOOL),  # principal * without a pinning condition (RULES.md LG-PUB-01)
+            ("qualifier", STR),  # version or alias whose own policy holds it; null: the function's
         ]
     ),
     "function_urls": pa.schema(

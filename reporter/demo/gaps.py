@@ -151,6 +151,37 @@ class GapAnswers:
             items.append(item)
         return wire.json_answer(call, _page(call, items, "FunctionUrlConfigs"))
 
+    def rewrite(self, call: Call, answer: Answer) -> Answer:
+        """moto's answer, made AWS-like where moto differs (SnapStart, per-qualifier policies)."""
+        if (call.service, call.operation) == ("lambda", "GetPolicy"):
+            return self.policy_of_qualifier(call, answer)
+        return self.rewrite_snap_start(call, answer)
+
+    def policy_of_qualifier(self, call: Call, answer: Answer) -> Answer:
+        """GetPolicy shows only the statements of the asked qualifier (none: the unqualified function).
+
+        moto keeps one policy per function whatever ``Qualifier`` AddPermission was given (each
+        statement's Resource still names it); AWS keeps a policy per version and alias, and
+        GetPolicy without a Qualifier does not show an alias's (Lambda API reference,
+        AddPermission and GetPolicy, parameter Qualifier).
+        """
+        if answer.status != 200:
+            return answer
+        asked: str | None = (call.query.get("Qualifier") or [""])[0] or None
+        payload = json.loads(answer.body)
+        document = json.loads(payload.get("Policy") or "{}")
+        statements = document.get("Statement") or []
+        if isinstance(statements, dict):
+            statements = [statements]
+        kept = [st for st in statements if _qualifier_of(str(st.get("Resource", ""))) == asked]
+        if not kept:
+            missing = "The resource you requested does not exist."
+            return wire.error(call, 404, "ResourceNotFoundException", missing)
+        document["Statement"] = kept
+        payload["Policy"] = json.dumps(document)
+        headers = [(k, v) for k, v in answer.headers if k.lower() != "content-length"]
+        return Answer(answer.status, headers, json.dumps(payload).encode())
+
     def rewrite_snap_start(self, call: Call, answer: Answer) -> Answer:
         """Put back the SnapStart setting moto drops, on the functions seeded with it."""
         if call.service != "lambda" or call.operation not in _SNAPSTART_OPERATIONS or answer.status != 200:
@@ -272,3 +303,9 @@ def _filters(params: dict[str, Any]) -> dict[str, set[str]]:
 
 def _filter_match(values: set[str], actual: str | None) -> bool:
     return actual is not None and actual in values
+
+
+def _qualifier_of(resource: str) -> str | None:
+    """``arn:aws:lambda:r:a:function:name[:qualifier]`` → the qualifier, None when unqualified."""
+    parts = resource.split(":")
+    return parts[7] if len(parts) > 7 else None
