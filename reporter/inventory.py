@@ -219,6 +219,8 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("include_global", BOOL),
             ("resource_types", STRS),
             ("last_status", STR),
+            ("recording_strategy", STR),  # RecordingStrategy.useOnly; null on older recorders
+            ("excluded_types", STRS),  # exclusionByResourceTypes.resourceTypes
         ]
     ),
     "config_rules": pa.schema(
