@@ -93,8 +93,8 @@ def test_no_recorder_no_rules(moto: None) -> None:
 
 
 def test_recording_strategy_and_exclusions_are_recorded(moto: None) -> None:
-    client = boto3.client("config", region_name=REGION)
-    group = {
+    client: Any = boto3.client("config", region_name=REGION)
+    group: dict[str, Any] = {
         "allSupported": False,
         "includeGlobalResourceTypes": False,
         "exclusionByResourceTypes": {"resourceTypes": ["AWS::Lambda::Function"]},
@@ -105,9 +105,9 @@ def test_recording_strategy_and_exclusions_are_recorded(moto: None) -> None:
         ConfigurationRecorder={"name": "x", "roleARN": role, "recordingGroup": group}
     )
     result = config.collect(RecordingClients().context())
-    [recorder] = result.records["config_recorders"]
-    assert recorder["recording_strategy"] == "EXCLUSION_BY_RESOURCE_TYPES"
-    assert recorder["excluded_types"] == ["AWS::Lambda::Function"]
+    [row] = result.records["config_recorders"]
+    assert row["recording_strategy"] == "EXCLUSION_BY_RESOURCE_TYPES"
+    assert row["excluded_types"] == ["AWS::Lambda::Function"]
 
 
 def rule(name: str, **extra: Any) -> dict[str, Any]:
