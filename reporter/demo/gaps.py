@@ -4,7 +4,8 @@ Served here, in AWS's wire format (shapes from botocore's service-2.json models)
 - lambda GetAccountSettings, ListProvisionedConcurrencyConfigs, GetProvisionedConcurrencyConfig,
   ListFunctionUrlConfigs (from moto's own URL configs);
 - config GetComplianceDetailsByConfigRule (evaluations computed at seeding, paginated);
-- ec2 DescribeRegions (only the demo regions are enabled; the others are "not-opted-in");
+- ec2 DescribeRegions (only the demo regions are enabled; the others are "not-opted-in"; the
+  demo's opt-in regions are "opted-in" only in the accounts that enabled them);
 - sts AssumeRole refusals (denied or suspended accounts, roles that do not exist), which moto
   never refuses;
 - SnapStart in lambda GetFunction/GetFunctionConfiguration/ListFunctions, which moto drops.
@@ -242,6 +243,9 @@ class GapAnswers:
         rows = []
         for name in _aws_regions():
             status = "opt-in-not-required" if name in self.data.regions else "not-opted-in"
+            if name in self.data.opt_in_regions:
+                # an opt-in region is enabled per account (the caller's account asking here)
+                status = "opted-in" if (call.account_id, name) in self.data.opted_in else "not-opted-in"
             if not everything and not asked and status == "not-opted-in":
                 continue
             if asked and name not in asked:
