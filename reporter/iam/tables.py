@@ -66,6 +66,12 @@ def _records(df: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
     return pa.Table.from_pandas(df.loc[:, columns], preserve_index=False).to_pylist()
 
 
+def is_aws_managed(policy_key: str) -> bool:
+    """``arn:<partition>:iam::aws:policy/…``: a policy AWS maintains, identical in every account."""
+    parts = policy_key.split(":", 5)
+    return len(parts) == 6 and parts[0] == "arn" and parts[2] == "iam" and parts[4] == "aws"
+
+
 def inline_policy_key(role_arn: str, name: str) -> str:
     """The ``policy_documents.policy_key`` of an inline policy (reporter/inventory.py)."""
     return f"{role_arn}#inline/{name}"
@@ -110,7 +116,11 @@ class RoleAnalyser:
 
     # --- caches --------------------------------------------------------------------------------
     def _document(self, account_id: str, key: str) -> int:
-        doc_id = self._by_account.get((account_id, key), self._by_key.get(key))
+        doc_id = self._by_account.get((account_id, key))
+        if doc_id is None and is_aws_managed(key):
+            # the same AWS-managed ARN names the same document in every account; nothing else
+            # may be borrowed from another account
+            doc_id = self._by_key.get(key)
         if doc_id is None:
             raise PolicyError(f"{key}: policy document was not collected")
         return doc_id
