@@ -65,7 +65,11 @@ def collect(
         raise CollectionFailed(
             f"nothing could be collected from {len(targets.accounts)} account(s): {reasons or 'no units'}"
         )
-    for name, df in derive_role_tables(inventory["roles"], inventory["policy_documents"]).items():
+    # only execution roles of crawled functions are analysed (every role-fact rule is per function)
+    execution_roles = inventory["functions"]["role_arn"].dropna().unique()
+    for name, df in derive_role_tables(
+        inventory["roles"], inventory["policy_documents"], execution_roles
+    ).items():
         inventory[name] = df
     manifest = new_manifest(
         started_at=started.isoformat(),
