@@ -207,7 +207,7 @@ def _enabled_regions(
     found = {account_id: fut.result() for account_id, fut in read.items()}
     for account_id, f in found.items():
         result.coverage.extend(
-            coverage_row(account_id, r, "regions", [], "skipped", message=f"{NOT_ENABLED} in this account")
+            coverage_row(account_id, r, "discover", [], "skipped", message=f"{NOT_ENABLED} in this account")
             for r in f.not_enabled
         )
         if f.problem is not None:
@@ -216,7 +216,7 @@ def _enabled_regions(
                 coverage_row(
                     account_id,
                     GLOBAL_REGION,
-                    "regions",
+                    "discover",
                     ["accounts"],
                     "error",
                     error_code=code,

@@ -8,6 +8,7 @@ model, shape ``Region``). One call per account, beside the AssumeRole it follows
 (``ec2:DescribeRegions`` is declared with the EC2 collector's actions for the audit role).
 
 A run region the account has not enabled becomes a ``skipped`` coverage row "region not enabled"
+(collector ``discover``, like the other facts about an account that decide what is crawled)
 (nothing is there to read) instead of units that fail on every call. When the list cannot be
 read, every run region is crawled, as before, and the failure is shown in Coverage.
 """

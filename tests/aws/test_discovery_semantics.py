@@ -220,7 +220,7 @@ def test_a_region_not_enabled_in_an_account_is_skipped_not_an_error(org: dict[st
     rows = {(r["account_id"], r["region"], r["collector"]): r for r in result.coverage}
     assert rows[(org["a"], "ap-east-1", "logs")]["status"] == "ok"
     assert rows[(org["b"], "us-east-1", "logs")]["status"] == "ok"
-    skipped = rows[(org["b"], "ap-east-1", "regions")]
+    skipped = rows[(org["b"], "ap-east-1", "discover")]
     assert skipped["status"] == "skipped" and "region not enabled" in skipped["message"]
     assert (org["b"], "ap-east-1", "logs") not in rows
     assert not [r for r in result.coverage if r["status"] == "error"]
