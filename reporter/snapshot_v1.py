@@ -24,7 +24,11 @@ from reporter.inventory import COLLECTED_TABLES, SCHEMAS, TABLES, collected_sche
 
 V1_TABLES: tuple[str, ...] = TABLES
 """Version 1 stored every table (its table list is today's)."""
-_ADDED_IN_V2: dict[str, tuple[str, ...]] = {"function_policies": ("statement",)}
+_ADDED_IN_V2: dict[str, tuple[str, ...]] = {
+    "function_policies": ("statement", "qualifier"),
+    "config_recorders": ("recording_strategy", "excluded_types"),
+}
+"""Columns version 1 did not store; the ones not rebuilt below are null (unknown to that evidence)."""
 
 
 def v1_schema(table: str) -> pa.Schema:
@@ -42,6 +46,10 @@ def v1_to_collected(table: str, arrow: pa.Table) -> pa.Table:
     if table == "function_policies":
         statements = [_statement(row) for row in arrow.to_pylist()]
         arrow = arrow.append_column("statement", pa.array(statements, pa.string()))
+    for name in _ADDED_IN_V2.get(table, ()):
+        # e.g. qualifier: version 1 read the function's own policy only, never a version's or alias's
+        if name not in arrow.column_names:
+            arrow = arrow.append_column(name, pa.nulls(len(arrow), collected_schema(table).field(name).type))
     return arrow.select(collected_schema(table).names).cast(collected_schema(table))
 
 

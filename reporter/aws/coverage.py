@@ -1,11 +1,14 @@
-"""Coverage rows: one per unit of work, and what a unit given up on still delivers."""
+"""Coverage rows: one per unit of work, what discovery could not read or chose not to crawl, and
+what a unit given up on still delivers."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
+from reporter.aws.discover import Account
 from reporter.collectors.base import CollectResult, UnitProgress
+from reporter.inventory import GLOBAL_REGION
 
 
 def coverage_row(
@@ -44,3 +47,22 @@ def salvaged(progress: UnitProgress, row: dict[str, Any]) -> tuple[CollectResult
     # the unit row now covers only what the whole unit left unread; the rest are per-item Issues
     row = {**row, "tables": list(salvage.tables), "message": f"{row['message']}; {salvage.summary}"}
     return salvage.result, row
+
+
+def discovery_rows(acct: Account) -> list[dict[str, Any]]:
+    """A skipped row for an account not crawled; an error row per thing discovery could not read.
+
+    Discovery problems (tags, OU path) name the ``accounts`` table, which no rule judges: they
+    are shown in Coverage without turning any verdict into an error.
+    """
+    rows = [
+        coverage_row(
+            acct.account_id, GLOBAL_REGION, "discover", ["accounts"], "error", error_code=code, message=msg
+        )
+        for code, msg in acct.problems
+    ]
+    if not acct.crawlable:
+        rows.append(
+            coverage_row(acct.account_id, GLOBAL_REGION, "discover", [], "skipped", message=acct.skip_reason)
+        )
+    return rows

@@ -48,9 +48,10 @@ from typing import Any, Protocol
 import botocore.config
 import botocore.exceptions
 
-from reporter.aws.coverage import coverage_row, salvaged
+from reporter.aws.coverage import coverage_row, discovery_rows, salvaged
 from reporter.aws.discover import Account, Targets
 from reporter.aws.pacing import Limiter
+from reporter.aws.regions import enabled_regions
 from reporter.aws.schedule import Gate, Scheduler, Unit, plan, run_scheduled
 from reporter.aws.session import HOME_REGIONS, AccountCredentials, AwsAccess
 from reporter.aws.transient import EXPIRED, Attempts, backoff, is_transient, is_transient_code
@@ -128,17 +129,7 @@ def crawl(
     all_tables = sorted({t for c in collectors for t in c.tables})
     crawlable = [a for a in targets.accounts if a.crawlable]
     for acct in targets.accounts:
-        if not acct.crawlable:
-            result.coverage.append(
-                coverage_row(
-                    acct.account_id,
-                    GLOBAL_REGION,
-                    "discover",
-                    [],
-                    "skipped",
-                    message=f"account status is {acct.status}; not crawled",
-                )
-            )
+        result.coverage.extend(discovery_rows(acct))
     run = _Run(
         access=access,
         settings=settings,
@@ -155,7 +146,15 @@ def crawl(
     abandoned = False
     try:
         creds = _assume_all(run, targets, crawlable, pool, result, all_tables)
-        units = plan(list(creds), targets.regions, collectors)
+        gated = run.gate.hold
+        enabled = enabled_regions(
+            access, gated, run.home, run.config, targets.regions, creds, pool, result.coverage
+        )
+        units = [
+            u
+            for u in plan(list(creds), targets.regions, collectors)
+            if u.region == GLOBAL_REGION or u.region in enabled[u.account_id]
+        ]
         if progress:
             progress.start(len(units))
         abandoned = _run_units(run, units, creds, pool, threads, result, progress)

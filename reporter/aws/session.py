@@ -10,6 +10,7 @@ Every client retries by the transient rule and checks every answer's body (answe
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import boto3
 import botocore.config
 import botocore.credentials
 import botocore.exceptions
+import botocore.loaders
 
 from reporter.aws import answers, client_cache
 from reporter.aws.guard import CallMonitor
@@ -27,16 +29,34 @@ from reporter.errors import UserError
 
 SESSION_NAME = "reporter-audit"
 
-HOME_REGIONS: dict[str, str] = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
-"""Where each partition's global services (IAM, Organizations, STS) are called."""
+
+def _partitions() -> list[dict[str, Any]]:
+    """botocore's own partition data (``botocore/data/partitions.json``): ids, regions, patterns."""
+    loaded = botocore.loaders.create_loader().load_data("partitions")
+    return list(loaded["partitions"])
 
 
-def partition_of_region(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
+_PARTITIONS = _partitions()
+
+HOME_REGIONS: dict[str, str] = {p["id"]: str(p["outputs"]["implicitGlobalRegion"]) for p in _PARTITIONS}
+"""Where each partition's global services (IAM, Organizations, STS) are called: botocore's
+``implicitGlobalRegion`` (aws → us-east-1, aws-cn → cn-northwest-1, aws-us-gov → us-gov-west-1,
+aws-iso* and aws-eusc likewise)."""
+
+_REGION_PATTERNS: tuple[tuple[str, re.Pattern[str], frozenset[str]], ...] = tuple(
+    (p["id"], re.compile(p["regionRegex"]), frozenset(p.get("regions") or ())) for p in _PARTITIONS
+)
+
+
+def partition_of_region(region: str) -> str | None:
+    """The partition a region name belongs to (its listed regions, else its name pattern); None if none."""
+    for pid, _, known in _REGION_PATTERNS:
+        if region in known:
+            return pid
+    for pid, pattern, _ in _REGION_PATTERNS:
+        if pattern.match(region):
+            return pid
+    return None
 
 
 def client_config(workers: int, *, retries: int = 8) -> botocore.config.Config:

@@ -4,14 +4,17 @@ Call plan per (account, region) — the demo layer and the crawl benchmark rely 
 
 - ``ListFunctions`` with ``FunctionVersion=ALL`` (paginated), read to the end before anything
   else: a listing that fails on any page raises, so a partial list is never presented as the
-  region's functions. Its ``$LATEST`` entries are the functions; its other entries are published
-  versions, the cheaper signal for provisioned concurrency;
-- per function, three calls: ``GetFunction`` (configuration, tags, reserved concurrency),
-  ``GetPolicy``, ``ListFunctionUrlConfigs``; and ``ListProvisionedConcurrencyConfigs`` only for a
-  function with a published version: provisioned concurrency lives on versions and aliases
-  (which point to versions), never on ``$LATEST``, so a function without one has none. The
-  control-plane quota (15/s, shared with ListFunctionUrlConfigs) is what bounds a large region;
-  this halves its per-function use, for one listing page per 50 versions;
+  region's functions. Its ``$LATEST`` entries are the functions; its other entries are their
+  published versions, so ``ListVersionsByFunction`` is never needed;
+- per function, four calls: ``GetFunction`` (configuration, tags, reserved concurrency),
+  ``GetPolicy``, ``ListAliases``, ``ListFunctionUrlConfigs``; then, only for a function with a
+  published version or an alias, ``GetPolicy`` with ``Qualifier`` for each of them (see
+  :func:`_collect_qualified_policies`), and ``ListProvisionedConcurrencyConfigs`` only for a
+  function with a published version: provisioned concurrency lives on published versions and on
+  aliases (which may not point to ``$LATEST`` for it), never on ``$LATEST``, so a function
+  without one has none. The control-plane quota (15/s, shared by ListAliases and
+  ListFunctionUrlConfigs) is what bounds a large region; the listing's versions spare it two
+  calls per function, for one listing page per 50 versions;
 - once: ``GetAccountSettings``.
 
 A failing per-function call becomes an :class:`Issue` for the one table it feeds and that
@@ -88,7 +91,10 @@ def collect(ctx: UnitContext) -> CollectResult:
     if listed is None:
         every = list(items(client, "list_functions", "Functions", FunctionVersion="ALL"))
         listed = [f for f in every if f.get("Version", LATEST) == LATEST]
-        published = {f["FunctionName"] for f in every if f.get("Version", LATEST) != LATEST}
+        published: dict[str, list[str]] = {}
+        for entry in every:
+            if entry.get("Version", LATEST) != LATEST:
+                published.setdefault(entry["FunctionName"], []).append(str(entry["Version"]))
         progress.keep("published", published)
         progress.keep("listed", listed)
         progress.expected = len(listed)
@@ -120,7 +126,7 @@ def _read_chunks(
 ) -> list[_Chunk]:
     """Every chunk of the listing, in order: the kept complete ones as they were, the others read now."""
     count = (len(listed) + CHUNK - 1) // CHUNK
-    published: set[str] = progress.get("published", set())
+    published: dict[str, list[str]] = progress.get("published", {})
 
     def one(index: int) -> _Chunk:
         kept: _Chunk | None = progress.get(f"chunk-{index}")
@@ -164,7 +170,11 @@ def salvage(ctx: UnitContext, progress: UnitProgress) -> Salvage | None:
 
 
 def _collect_function(
-    client: Any, ctx: UnitContext, listed: dict[str, Any], result: CollectResult, published: set[str]
+    client: Any,
+    ctx: UnitContext,
+    listed: dict[str, Any],
+    result: CollectResult,
+    published: dict[str, list[str]],
 ) -> _Reserved | None:
     """All rows of one function; None when it was deleted since the listing."""
     name = listed["FunctionName"]
@@ -192,6 +202,7 @@ def _collect_function(
         result.issues.append(_embedded_issue(env_error, "EnvironmentError", arn))
     result.add("functions", _function_record(ctx, arn, config, reserved.value, tags))
     _collect_policy(client, ctx, name, arn, result)
+    _collect_qualified_policies(client, ctx, name, arn, result, published.get(name, []))
     _collect_urls(client, ctx, name, arn, result)
     if name in published:
         _collect_provisioned(client, ctx, name, arn, result)
@@ -249,9 +260,35 @@ def _function_record(
     }
 
 
-def _collect_policy(client: Any, ctx: UnitContext, name: str, arn: str, result: CollectResult) -> None:
+def _collect_qualified_policies(
+    client: Any, ctx: UnitContext, name: str, arn: str, result: CollectResult, versions: list[str]
+) -> None:
+    """The resource policies of the function's published versions (from the listing) and aliases.
+
+    A permission added with a Qualifier lives on that version or alias only: GetPolicy without a
+    Qualifier does not show it (Lambda API reference, AddPermission/GetPolicy ``Qualifier``), yet
+    it opens that version or alias to whoever it names. Only a listing that failed makes the
+    function's policies unknown; most functions have neither versions nor aliases (one call).
+    """
     try:
-        raw = client.get_policy(FunctionName=name)["Policy"]
+        aliases = [str(a["Name"]) for a in items(client, "list_aliases", "Aliases", FunctionName=name)]
+    except CALL_ERRORS as exc:
+        result.issues.append(issue_for(exc, ("function_policies",), arn, context="versions and aliases"))
+        return
+    for q in (*sorted(versions, key=_version_order), *aliases):
+        _collect_policy(client, ctx, name, arn, result, q)
+
+
+def _version_order(version: str) -> tuple[int, str]:
+    return (int(version), "") if version.isdigit() else (0, version)
+
+
+def _collect_policy(
+    client: Any, ctx: UnitContext, name: str, arn: str, result: CollectResult, qualifier: str | None = None
+) -> None:
+    try:
+        asked = {"Qualifier": qualifier} if qualifier else {}
+        raw = client.get_policy(FunctionName=name, **asked)["Policy"]
     except CALL_ERRORS as exc:
         if aws_code(exc) != _NOT_FOUND:  # not found = the function has no resource policy
             result.issues.append(issue_for(exc, ("function_policies",), arn))
@@ -271,7 +308,7 @@ def _collect_policy(client: Any, ctx: UnitContext, name: str, arn: str, result: 
                 Issue(("function_policies",), "InvalidPolicy", "statement is not an object", arn)
             )
             continue
-        result.add("function_policies", _statement_record(ctx, arn, statement))
+        result.add("function_policies", {**_statement_record(ctx, arn, statement), "qualifier": qualifier})
 
 
 def _statement_record(ctx: UnitContext, arn: str, statement: dict[str, Any]) -> dict[str, Any]:
@@ -392,6 +429,7 @@ COLLECTOR = Collector(
         # not an operation we call: GetFunction returns Tags only to callers allowed lambda:ListTags
         "lambda:ListTags",
         "lambda:GetPolicy",
+        "lambda:ListAliases",
         "lambda:ListFunctionUrlConfigs",
         "lambda:ListProvisionedConcurrencyConfigs",
         "lambda:GetAccountSettings",

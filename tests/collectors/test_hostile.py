@@ -28,14 +28,14 @@ def test_lambda_empty_first_page_long_unicode_names_and_bare_answers() -> None:
     # an empty page that still says there is more, then the functions with nothing but their names
     stub.add_response("list_functions", {"Functions": [], "NextMarker": "m1"}, ALL)
     listed = [{"FunctionName": n, "FunctionArn": ARN + n} for n in NAMES]
-    versions = [{**f, "Version": "1"} for f in listed]
-    stub.add_response("list_functions", {"Functions": listed + versions}, {**ALL, "Marker": "m1"})
+    stub.add_response("list_functions", {"Functions": listed}, {**ALL, "Marker": "m1"})
     for name in NAMES:
         stub.add_response("get_function", {"Configuration": {"FunctionName": name}}, {"FunctionName": name})
         statement = {"Sid": HOSTILE, "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "lambda:*"}
         stub.add_response(
             "get_policy", {"Policy": json.dumps({"Statement": [statement]})}, {"FunctionName": name}
         )
+        stub.add_response("list_aliases", {}, {"FunctionName": name})  # bare answers: no list at all
         stub.add_response("list_function_url_configs", {"FunctionUrlConfigs": [], "NextMarker": "u"}, None)
         url = {
             "FunctionUrl": f"https://{name}.lambda-url.on.aws/",
@@ -45,7 +45,6 @@ def test_lambda_empty_first_page_long_unicode_names_and_bare_answers() -> None:
             "LastModifiedTime": "2026-11-01T10:00:00Z",
         }
         stub.add_response("list_function_url_configs", {"FunctionUrlConfigs": [url]}, None)
-        stub.add_response("list_provisioned_concurrency_configs", {}, {"FunctionName": name})
     stub.add_response("get_account_settings", {}, {})
 
     result = lambda_.collect(ctx)

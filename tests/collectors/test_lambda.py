@@ -143,7 +143,9 @@ def test_moto_functions_policies_and_the_gaps_as_issues(world: dict[str, str]) -
     per_function = [
         c for c in clients.calls if c not in ("lambda:ListFunctions", "lambda:GetAccountSettings")
     ]
-    assert len(per_function) == 2 * 3  # three calls per function without a published version
+    # four calls per function without versions or aliases (issue 12 added ListAliases; the listing
+    # names the versions, and provisioned concurrency is not asked for without one)
+    assert len(per_function) == 2 * 4
 
 
 def test_environment_values_never_leave_the_collector(world: dict[str, str]) -> None:
@@ -199,20 +201,49 @@ def queue_function(
     policy: dict[str, Any] | None = None,
     urls: list[dict[str, Any]] | None = None,
     provisioned: list[dict[str, Any]] | None = None,
+    qualified: dict[str, dict[str, Any] | None] | None = None,
 ) -> None:
-    """The four per-function answers, in the collector's order."""
+    """The per-function answers, in the collector's order.
+
+    ``qualified``: published versions (digits: the listing must name them) and aliases (names),
+    each with its own policy or None. Provisioned concurrency is asked for only with a version.
+    """
     params = {"FunctionName": name}
     stub.add_response("get_function", get or {"Configuration": config(name)}, params)
+    queue_policy(stub, name, policy)
+    qualified = qualified or {}
+    versions = [q for q in qualified if q.isdigit()]
+    aliases = [q for q in qualified if not q.isdigit()]
+    stub.add_response(
+        "list_aliases",
+        {"Aliases": [{"Name": a, "AliasArn": f"{ARN}{name}:{a}", "FunctionVersion": "1"} for a in aliases]},
+        params,
+    )
+    for q in (*versions, *aliases):
+        queue_policy(stub, name, qualified[q], q)
+    stub.add_response("list_function_url_configs", {"FunctionUrlConfigs": urls or []}, params)
+    if versions:
+        stub.add_response(
+            "list_provisioned_concurrency_configs",
+            {"ProvisionedConcurrencyConfigs": provisioned or []},
+            params,
+        )
+
+
+def queue_policy(
+    stub: Stubber, name: str, policy: dict[str, Any] | None, qualifier: str | None = None
+) -> None:
+    params = {"FunctionName": name, **({"Qualifier": qualifier} if qualifier else {})}
     if policy is None:
         stub.add_client_error(
             "get_policy", "ResourceNotFoundException", "no policy", 404, expected_params=params
         )
     else:
         stub.add_response("get_policy", {"Policy": json.dumps(policy), "RevisionId": "r1"}, params)
-    stub.add_response("list_function_url_configs", {"FunctionUrlConfigs": urls or []}, params)
-    stub.add_response(
-        "list_provisioned_concurrency_configs", {"ProvisionedConcurrencyConfigs": provisioned or []}, params
-    )
+
+
+def queue_no_qualifiers(stub: Stubber, name: str) -> None:
+    stub.add_response("list_aliases", {"Aliases": []}, {"FunctionName": name})
 
 
 def account_settings(limit: int = 1000, unreserved: int = 900) -> dict[str, Any]:
@@ -224,7 +255,7 @@ def test_full_call_plan_across_list_pages() -> None:
     stub.add_response("list_functions", {"Functions": [config("a"), version("a")], "NextMarker": "m1"}, ALL)
     stub.add_response(
         "list_functions",
-        {"Functions": [config("b", PackageType="Image"), version("b")]},
+        {"Functions": [config("b", PackageType="Image")]},
         {**ALL, "Marker": "m1"},
     )
     queue_function(
@@ -267,6 +298,7 @@ def test_full_call_plan_across_list_pages() -> None:
                 "LastModified": "2026-11-01T10:00:00Z",
             }
         ],
+        qualified={"1": None},
     )
     queue_function(
         stub,
@@ -331,9 +363,7 @@ def test_list_functions_failing_on_page_two_raises() -> None:
 
 def test_failing_get_function_keeps_the_listed_row_and_the_other_tables() -> None:
     ctx, stub = stubbed("lambda")
-    stub.add_response(
-        "list_functions", {"Functions": [config("a"), config("b"), version("a"), version("b")]}, ALL
-    )
+    stub.add_response("list_functions", {"Functions": [config("a"), config("b")]}, ALL)
     stub.add_client_error(
         "get_function", "AccessDeniedException", "denied", 403, expected_params={"FunctionName": "a"}
     )
@@ -342,8 +372,8 @@ def test_failing_get_function_keeps_the_listed_row_and_the_other_tables() -> Non
         "Statement": {"Sid": "p", "Effect": "Allow", "Principal": "*", "Action": "lambda:*"},
     }
     stub.add_response("get_policy", {"Policy": json.dumps(policy)}, {"FunctionName": "a"})
+    queue_no_qualifiers(stub, "a")
     stub.add_response("list_function_url_configs", {"FunctionUrlConfigs": []}, {"FunctionName": "a"})
-    stub.add_response("list_provisioned_concurrency_configs", {}, {"FunctionName": "a"})
     queue_function(
         stub, "b", get={"Configuration": config("b"), "Concurrency": {"ReservedConcurrentExecutions": 2}}
     )
@@ -372,6 +402,8 @@ def test_per_function_failures_are_scoped_to_their_table() -> None:
     stub.add_client_error(
         "get_policy", "TooManyRequestsException", "slow", 429, expected_params={"FunctionName": "a"}
     )
+    queue_no_qualifiers(stub, "a")
+    queue_policy(stub, "a", None, "1")  # the listing names version 1
     stub.add_client_error("list_function_url_configs", "ServiceException", "boom", 500)
     stub.add_client_error("list_provisioned_concurrency_configs", "AccessDeniedException", "denied", 403)
     stub.add_client_error("get_account_settings", "AccessDeniedException", "denied", 403)
@@ -390,9 +422,7 @@ def test_per_function_failures_are_scoped_to_their_table() -> None:
 
 def test_function_deleted_after_listing_is_skipped() -> None:
     ctx, stub = stubbed("lambda")
-    stub.add_response(
-        "list_functions", {"Functions": [config("gone"), config("b"), version("gone"), version("b")]}, ALL
-    )
+    stub.add_response("list_functions", {"Functions": [config("gone"), config("b")]}, ALL)
     stub.add_client_error(
         "get_function", "ResourceNotFoundException", "gone", 404, expected_params={"FunctionName": "gone"}
     )
@@ -409,7 +439,7 @@ def test_function_deleted_after_listing_is_skipped() -> None:
 
 def test_errors_reported_inside_get_function_become_issues() -> None:
     ctx, stub = stubbed("lambda")
-    stub.add_response("list_functions", {"Functions": [config("a"), version("a")]}, ALL)
+    stub.add_response("list_functions", {"Functions": [config("a")]}, ALL)
     queue_function(
         stub,
         "a",
@@ -438,13 +468,65 @@ def test_errors_reported_inside_get_function_become_issues() -> None:
     assert row["env_var_names"] is None and row["secret_env_var_names"] is None
 
 
-def test_unreadable_policy_document_is_an_issue() -> None:
+def test_policies_of_versions_and_aliases_are_read_and_name_their_qualifier() -> None:
+    """AddPermission with a Qualifier: the statement lives on that alias/version only (AWS semantics)."""
     ctx, stub = stubbed("lambda")
     stub.add_response("list_functions", {"Functions": [config("a"), version("a")]}, ALL)
+    public = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "pub",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "lambda:InvokeFunction",
+                "Resource": ARN + "a:live",
+            }
+        ],
+    }
+    queue_function(stub, "a", qualified={"1": None, "live": public})
+    stub.add_response("get_account_settings", account_settings(), {})
+
+    result = lambda_.collect(ctx)
+
+    stub.assert_no_pending_responses()
+    assert_records_match_schemas(result)
+    assert not result.issues
+    [row] = result.records["function_policies"]
+    # whether it is public is judged from the stored statement when the rules run (rules/derive.py)
+    assert (row["function_arn"], row["qualifier"], row["sid"], row["principal"]) == (
+        ARN + "a",
+        "live",
+        "pub",
+        '"*"',
+    )
+
+
+def test_a_failed_alias_listing_makes_the_policies_unknown() -> None:
+    ctx, stub = stubbed("lambda")
+    stub.add_response("list_functions", {"Functions": [config("a")]}, ALL)
+    stub.add_response("get_function", {"Configuration": config("a")}, {"FunctionName": "a"})
+    queue_policy(stub, "a", None)
+    stub.add_client_error(
+        "list_aliases", "AccessDeniedException", "denied", 403, expected_params={"FunctionName": "a"}
+    )
+    stub.add_response("list_function_url_configs", {"FunctionUrlConfigs": []}, {"FunctionName": "a"})
+    stub.add_response("get_account_settings", account_settings(), {})
+
+    result = lambda_.collect(ctx)
+
+    assert [(i.tables, i.error_code, i.resource_arn) for i in result.issues] == [
+        (("function_policies",), "AccessDeniedException", ARN + "a")
+    ]
+
+
+def test_unreadable_policy_document_is_an_issue() -> None:
+    ctx, stub = stubbed("lambda")
+    stub.add_response("list_functions", {"Functions": [config("a")]}, ALL)
     stub.add_response("get_function", {"Configuration": config("a")}, {"FunctionName": "a"})
     stub.add_response("get_policy", {"Policy": "{not json"}, {"FunctionName": "a"})
+    queue_no_qualifiers(stub, "a")
     stub.add_response("list_function_url_configs", {"FunctionUrlConfigs": []}, {"FunctionName": "a"})
-    stub.add_response("list_provisioned_concurrency_configs", {}, {"FunctionName": "a"})
     stub.add_response("get_account_settings", account_settings(), {})
 
     result = lambda_.collect(ctx)
@@ -464,11 +546,12 @@ def test_provisioned_concurrency_is_read_only_for_functions_with_a_published_ver
     ctx, stub = stubbed("lambda")
     # "b" has only $LATEST: provisioned concurrency cannot exist on it, so it is not asked for
     stub.add_response("list_functions", {"Functions": [config("a"), version("a", "3"), config("b")]}, ALL)
-    queue_function(stub, "a", provisioned=[])
+    queue_function(stub, "a", provisioned=[], qualified={"3": None})
     stub.add_response("get_function", {"Configuration": config("b")}, {"FunctionName": "b"})
     stub.add_client_error(
         "get_policy", "ResourceNotFoundException", "none", 404, expected_params={"FunctionName": "b"}
     )
+    queue_no_qualifiers(stub, "b")
     stub.add_response("list_function_url_configs", {"FunctionUrlConfigs": []}, {"FunctionName": "b"})
     stub.add_response("get_account_settings", account_settings(), {})
 

@@ -118,7 +118,7 @@ def test_check_reads_the_caller_and_the_account_count_only(
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "inputs: ok"
     assert out[1].startswith("caller: arn:aws:iam::") and "reporter-auditor" in out[1]
-    assert out[2].startswith("organization o-") and " 9 accounts (8 active, 1 suspended)" in out[2]
+    assert out[2].startswith("organization o-") and " 10 accounts (9 active, 1 suspended)" in out[2]
     assert out[-1] == "ready"
     operations = set().union(*(m.operations() for m in monitors))
     assert operations == {
@@ -158,7 +158,7 @@ def test_demo_check_prints_caller_account_count_and_ready(tmp_path: Path) -> Non
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[1].startswith("caller: arn:aws:iam::")
-    assert "9 accounts" in lines[2]
+    assert "10 accounts" in lines[2]  # the demo organization (issue 12 added an account)
     assert lines[-1] == "ready"
     assert "crawl" not in proc.stderr
     assert not (tmp_path / "o").exists()
