@@ -279,6 +279,8 @@ def run_reference(
     crawlable = sorted(a.account_id for a in targets.accounts if a.crawlable)
     chosen = list(accounts) if accounts is not None else crawlable
     home = HOME_REGIONS.get(targets.partition, "us-east-1")
+    # one thread means one thread: the Lambda collector's own chunk threads would parallelise it
+    lambda_.FUNCTION_THREADS, threads = 1, lambda_.FUNCTION_THREADS
     functions: set[tuple[str, str, str]] = set()
     errors: list[dict[str, Any]] = []
     for account_id in chosen:
@@ -300,6 +302,7 @@ def run_reference(
                 rows = result.records.get("functions", [])
                 functions.update((r["account_id"], r["region"], r["function_arn"]) for r in rows)
     wall = time.perf_counter() - started
+    lambda_.FUNCTION_THREADS = threads
     total, faulted, _ = server.calls()
     return Run(wall, setup, total, faulted, functions, errors), chosen, len(crawlable)
 
