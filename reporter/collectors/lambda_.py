@@ -34,7 +34,8 @@ judgement made here (it needs the values); whether a policy statement is public 
 stored statement when the rules run (``function_policies.is_public``, reporter/rules/derive.py).
 
 A region's functions are read in chunks of :data:`CHUNK` listed functions, and a region is
-resumable: the listing and each completed chunk are kept in the unit's :class:`UnitProgress`, so
+resumable (collectors/chunks.py): the listing and each completed chunk are kept in the unit's
+:class:`UnitProgress`, so
 a retry (a per-function read that spent its retries, a unit attempt that failed) re-reads only
 the chunks that are missing or met a transient failure, and a unit the crawler gives up on
 (timeout) still delivers its completed chunks (:func:`salvage`): every other listed function is
@@ -48,11 +49,10 @@ others. Rows are merged in listing order either way, and the call plan stays the
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 from reporter.aws import quotas
-from reporter.aws.transient import EXPIRED, is_transient_code
+from reporter.collectors import chunks
 from reporter.collectors.base import Collector, CollectResult, Issue, Salvage, UnitContext, UnitProgress
 from reporter.collectors.common import CALL_ERRORS, aws_code, canonical_json, issue_for, items
 from reporter.secrets import secret_like
@@ -74,16 +74,6 @@ class _Reserved(NamedTuple):
     value: int | None
 
 
-class _Chunk(NamedTuple):
-    result: CollectResult
-    reserved: list[_Reserved | None]
-
-    @property
-    def complete(self) -> bool:
-        """No read in it met a failure that another attempt may heal."""
-        return not any(is_transient_code(i.error_code) or i.error_code in EXPIRED for i in self.result.issues)
-
-
 def collect(ctx: UnitContext) -> CollectResult:
     client = ctx.client("lambda")
     progress = ctx.progress
@@ -91,20 +81,24 @@ def collect(ctx: UnitContext) -> CollectResult:
     if listed is None:
         every = list(items(client, "list_functions", "Functions", FunctionVersion="ALL"))
         listed = [f for f in every if f.get("Version", LATEST) == LATEST]
-        published: dict[str, list[str]] = {}
+        versions: dict[str, list[str]] = {}
         for entry in every:
             if entry.get("Version", LATEST) != LATEST:
-                published.setdefault(entry["FunctionName"], []).append(str(entry["Version"]))
-        progress.keep("published", published)
+                versions.setdefault(entry["FunctionName"], []).append(str(entry["Version"]))
+        progress.keep("published", versions)
         progress.keep("listed", listed)
         progress.expected = len(listed)
-        progress.salvage = lambda: salvage(ctx, progress)
-    chunks = _read_chunks(client, ctx, progress, listed)
+        progress.salvage = lambda: salvage(progress)
+    published: dict[str, list[str]] = progress.get("published", {})
+
+    def read_one(config: dict[str, Any], part: CollectResult) -> _Reserved | None:
+        return _collect_function(client, ctx, config, part, published)
+
     result = CollectResult()
     reserved_total: int | None = 0
-    for chunk in chunks:
-        _merge(result, chunk.result)
-        for reserved in chunk.reserved:
+    for chunk in chunks.read_chunks(progress, listed, CHUNK, FUNCTION_THREADS, read_one):
+        chunks.merge(result, chunk.result)
+        for reserved in chunk.values:
             if reserved is None:
                 continue
             if not reserved.known:
@@ -115,58 +109,15 @@ def collect(ctx: UnitContext) -> CollectResult:
     return result
 
 
-def _merge(into: CollectResult, part: CollectResult) -> None:
-    for table, rows in part.records.items():
-        into.records.setdefault(table, []).extend(rows)
-    into.issues.extend(part.issues)
-
-
-def _read_chunks(
-    client: Any, ctx: UnitContext, progress: UnitProgress, listed: list[dict[str, Any]]
-) -> list[_Chunk]:
-    """Every chunk of the listing, in order: the kept complete ones as they were, the others read now."""
-    count = (len(listed) + CHUNK - 1) // CHUNK
-    published: dict[str, list[str]] = progress.get("published", {})
-
-    def one(index: int) -> _Chunk:
-        kept: _Chunk | None = progress.get(f"chunk-{index}")
-        if kept is not None and kept.complete:
-            return kept
-        chunk = _Chunk(CollectResult(), [])
-        for config in listed[index * CHUNK : (index + 1) * CHUNK]:
-            chunk.reserved.append(_collect_function(client, ctx, config, chunk.result, published))
-        progress.keep(f"chunk-{index}", chunk)
-        return chunk
-
-    threads = min(FUNCTION_THREADS, count)
-    if threads < 2:
-        return [one(i) for i in range(count)]
-    # boto3 clients are thread-safe; an exception in any chunk fails the attempt, kept chunks stay
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="lambda-functions") as pool:
-        return list(pool.map(one, range(count)))
-
-
-def salvage(ctx: UnitContext, progress: UnitProgress) -> Salvage | None:
+def salvage(progress: UnitProgress) -> Salvage | None:
     """The completed chunks of a unit given up on; every other listed function becomes an Issue."""
-    listed: list[dict[str, Any]] | None = progress.get("listed")
-    if listed is None:
-        return None
-    result = CollectResult()
-    read = 0
-    for index in range((len(listed) + CHUNK - 1) // CHUNK):
-        functions = listed[index * CHUNK : (index + 1) * CHUNK]
-        kept: _Chunk | None = progress.get(f"chunk-{index}")
-        if kept is not None:
-            # a chunk kept with failures carries its Issues: those functions' verdicts are errors
-            _merge(result, kept.result)
-            read += len(functions)
-            continue
-        for config in functions:
-            arn = unqualified_arn(config["FunctionArn"])
-            result.issues.append(Issue(FUNCTION_TABLES, "Unread", "not read before the unit ended", arn))
-    unread = len(listed) - read
-    summary = f"read {read} of {len(listed)} listed functions; {unread} unjudged (their verdicts are errors)"
-    return Salvage(result, read, unread, ("account_concurrency",), summary)
+    return chunks.salvage(
+        progress, CHUNK, _listed_arn, FUNCTION_TABLES, ("account_concurrency",), "functions"
+    )
+
+
+def _listed_arn(config: dict[str, Any]) -> str:
+    return unqualified_arn(config["FunctionArn"])
 
 
 def _collect_function(
