@@ -2,7 +2,7 @@
 
 Three mechanisms, each answering one way a large crawl loses time:
 
-- :func:`plan` orders units largest first (Lambda makes ~3 calls per function, the others a
+- :func:`plan` orders units largest first (Lambda makes ~4 calls per function, the others a
   handful per region) and interleaves account-regions, so the long units start early and the
   run does not end on one account's big unit started last.
 - :class:`Scheduler` starts at most ``per_key_limit`` units of one (account, region) at a time:
@@ -29,7 +29,7 @@ from reporter.inventory import GLOBAL_REGION
 
 SIZE_RANK: dict[str, int] = {"lambda": 0, "config": 1, "iam": 2, "ec2": 3}
 """Expected size of a collector's unit, largest first (others after, by name): Lambda makes
-three calls per function, Config one per rule in scope, IAM a few pages, EC2 two calls, the rest one."""
+four calls per function, Config one per rule in scope, IAM a few pages, EC2 two calls, the rest one."""
 
 
 T = TypeVar("T")
