@@ -29,7 +29,8 @@ from reporter.inventory import GLOBAL_REGION
 
 SIZE_RANK: dict[str, int] = {"lambda": 0, "config": 1, "iam": 2, "ec2": 3}
 """Expected size of a collector's unit, largest first (others after, by name): Lambda makes
-four calls per function, Config one per rule in scope, IAM a few pages, EC2 two calls, the rest one."""
+four calls per function, Config one per rule in scope, IAM a few pages, EC2 two calls, the rest
+one."""
 
 
 T = TypeVar("T")
