@@ -36,10 +36,11 @@ stored statement when the rules run (``function_policies.is_public``, reporter/r
 A region's functions are read in chunks of :data:`CHUNK` listed functions, and a region is
 resumable (collectors/chunks.py): the listing and each completed chunk are kept in the unit's
 :class:`UnitProgress`, so a retry (a per-function read that spent its retries, a unit attempt
-that failed) re-reads only the chunks that are missing or met a transient failure, and a unit the crawler gives up on
-(timeout) still delivers its completed chunks (:func:`salvage`): every other listed function is
-an Issue of its own, so its verdicts are errors, never passes, and nothing is counted twice. The
-listed count is announced (``progress.expected``) so the crawler scales the unit's timeout by it.
+that failed) re-reads only the chunks that are missing or met a transient failure, and a unit
+the crawler gives up on (timeout) still delivers its completed chunks (:func:`salvage`): every
+other listed function is an Issue of its own, so its verdicts are errors, never passes, and
+nothing is counted twice. The listed count is announced (``progress.expected``) so the crawler
+scales the unit's timeout by it.
 Chunks are read by a few threads (:data:`FUNCTION_THREADS` at most): each function's calls draw
 on three different API quotas, so threads interleave them and no single quota idles the
 others. Rows are merged in listing order either way, and the call plan stays the same.
