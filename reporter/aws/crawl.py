@@ -7,13 +7,15 @@ dropped connection mid-pagination) is never presented as complete.
 
 Resilience, from the innermost layer out:
 
-- each request: botocore's adaptive retries (8 attempts, jittered exponential backoff) on
-  throttling (``ThrottlingException``, Lambda's ``TooManyRequestsException``/HTTP 429), 5xx
-  and dropped connections; once throttled, a client also paces its own sending rate;
+- each request: botocore's adaptive retries (8 attempts, jittered exponential backoff) of the
+  failures transient.py calls transient (throttling, 429, 5xx, dropped connections, answers
+  that cannot be read); once throttled, a client also paces its own sending rate;
+- assuming a role: up to ``Settings.unit_attempts`` attempts while the failure is transient;
 - each unit: up to ``Settings.unit_attempts`` attempts with fresh clients when the failure is
-  transient; ``ExpiredToken`` (which botocore does not retry: the clients hold frozen keys)
-  refreshes the account's credentials once and re-runs the unit with clients built from them,
-  also when a collector met it on a per-function call and kept it as an Issue;
+  transient, or when a per-function read kept a transient failure as an Issue; ``ExpiredToken``
+  (which botocore does not retry: the clients hold frozen keys) refreshes the account's
+  credentials once and re-runs the unit with clients built from them, also when a collector met
+  it on a per-function call and kept it as an Issue;
 - each unit is given up after ``Settings.unit_timeout_s``: its coverage row says Timeout, its
   late result is dropped, and its next request raises so its thread stops.
 
@@ -40,7 +42,7 @@ import botocore.exceptions
 from reporter.aws.discover import Account, Targets
 from reporter.aws.schedule import Gate, Scheduler, Unit, plan, run_scheduled
 from reporter.aws.session import HOME_REGIONS, AccountCredentials, AwsAccess
-from reporter.aws.transient import EXPIRED, backoff, is_transient, is_transient_code
+from reporter.aws.transient import EXPIRED, Attempts, backoff, is_transient, is_transient_code
 from reporter.collectors.base import Collector, CollectResult, UnitContext, error_code, error_message
 from reporter.inventory import GLOBAL_REGION
 from reporter.settings import Settings
@@ -182,27 +184,33 @@ def _assume_all(
 ) -> dict[str, AccountCredentials]:
     settings = run.settings
 
-    def one(acct: Account) -> AccountCredentials:
-        with run.gate.hold():
-            try:
+    def one(acct: Account, tries: Attempts) -> AccountCredentials:
+        def attempt() -> AccountCredentials:
+            with run.gate.hold():  # per attempt: a thread waiting out its backoff holds no slot
                 return run.access.assume(
                     acct.account_id,
                     role_name=settings.role_name,
                     external_id=settings.external_id,
                     partition=targets.partition,
                 )
-            except Exception:
-                # The management account may lack the role: read it as the starting identity.
-                if acct.account_id == targets.caller_account:
-                    return run.access.starting_credentials(acct.account_id)
-                raise
 
-    futures = {pool.submit(one, a): (a, time.monotonic()) for a in accounts}
+        try:
+            return tries.run(attempt)
+        except Exception:
+            # The management account may lack the role: read it as the starting identity.
+            if acct.account_id == targets.caller_account:
+                return run.access.starting_credentials(acct.account_id)
+            raise
+
+    tried = {a.account_id: Attempts(settings.unit_attempts) for a in accounts}
+    futures = {pool.submit(one, a, tried[a.account_id]): (a, time.monotonic()) for a in accounts}
     creds: dict[str, AccountCredentials] = {}
     for fut, (acct, started) in futures.items():
         try:
             creds[acct.account_id] = fut.result()
         except Exception as exc:
+            message = f"cannot assume {settings.role_name}: {error_message(exc)}"
+            made = tried[acct.account_id].made
             result.coverage.append(
                 coverage_row(
                     acct.account_id,
@@ -211,7 +219,8 @@ def _assume_all(
                     all_tables,
                     "error",
                     error_code=error_code(exc),
-                    message=f"cannot assume {settings.role_name}: {error_message(exc)}",
+                    # one attempt goes unsaid: the message is part of the findings' reasons
+                    message=f"{message} (after {made} attempts)" if made > 1 else message,
                     seconds=time.monotonic() - started,
                 )
             )
@@ -315,6 +324,12 @@ def _run_unit(
                 attempt -= 1
                 continue
             # refreshing failed: keep this reading, its Issues already mark the missing rows
+        transient = next((i for i in collected.issues if is_transient_code(i.error_code)), None)
+        if transient is not None and attempt < attempts and not cancelled.is_set():
+            # a per-function read failed all its requests' retries: its rows would be unread
+            code, message = transient.error_code, transient.message
+            cancelled.wait(backoff(attempt))
+            continue
         return collected, coverage_row(
             unit.account_id,
             unit.region,

@@ -10,6 +10,7 @@ from typing import Any
 import botocore.exceptions
 
 from reporter.aws.session import HOME_REGIONS, AwsAccess, partition_of_region
+from reporter.aws.transient import retried
 from reporter.errors import UserError, problems_error
 from reporter.settings import Settings, filter_problems
 
@@ -80,7 +81,7 @@ def identify(access: AwsAccess, settings: Settings) -> Caller:
     region_hint = settings.regions[0] if settings.regions else access.session.region_name or "us-east-1"
     home = HOME_REGIONS[partition_of_region(region_hint)]
     try:
-        identity = access.client("sts", home).get_caller_identity()
+        identity = retried(access.client("sts", home).get_caller_identity)
     except botocore.exceptions.NoCredentialsError:
         raise UserError(
             "no AWS credentials found (set a profile, SSO login, or environment credentials)"
@@ -114,7 +115,7 @@ def _targets(
 ) -> Targets:
     org = access.client("organizations", home)
     try:
-        described = org.describe_organization()["Organization"]
+        described = retried(org.describe_organization)["Organization"]
     except botocore.exceptions.ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         if settings.org or settings.ous:
@@ -136,13 +137,13 @@ def _targets(
 def _org_accounts(org: Any, management_id: str) -> Iterable[Account]:
     def tags_of(account_id: str) -> dict[str, str]:
         pages = org.get_paginator("list_tags_for_resource").paginate(ResourceId=account_id)
-        return {t["Key"]: t["Value"] for t in pages.build_full_result().get("Tags", [])}
+        return {t["Key"]: t["Value"] for t in retried(pages.build_full_result).get("Tags", [])}
 
     # The OU walk (one chain of calls) runs beside the account listing and the tag reads (one
     # call per account, a few at a time: Organizations allows little concurrency).
     with ThreadPoolExecutor(max_workers=1 + TAG_WORKERS, thread_name_prefix="discover") as pool:
         walked = pool.submit(_ou_paths, org)
-        listed = org.get_paginator("list_accounts").paginate().build_full_result()["Accounts"]
+        listed = retried(org.get_paginator("list_accounts").paginate().build_full_result)["Accounts"]
         listed = sorted(listed, key=lambda a: a["Id"])
         tag_reads = [pool.submit(tags_of, str(item["Id"])) for item in listed]
         paths = walked.result()
@@ -171,17 +172,17 @@ def _ou_paths(org: Any) -> dict[str, tuple[str, str]]:
     found: dict[str, tuple[str, str]] = {}
     stack: list[tuple[str, str]] = [
         (str(root["Id"]), str(root.get("Name") or "Root"))
-        for root in org.get_paginator("list_roots").paginate().build_full_result()["Roots"]
+        for root in retried(org.get_paginator("list_roots").paginate().build_full_result)["Roots"]
     ]
     while stack:
         parent_id, path = stack.pop()
         accounts = org.get_paginator("list_accounts_for_parent").paginate(ParentId=parent_id)
-        for account in accounts.build_full_result()["Accounts"]:
+        for account in retried(accounts.build_full_result)["Accounts"]:
             found[str(account["Id"])] = (path, parent_id)
         units = org.get_paginator("list_organizational_units_for_parent").paginate(ParentId=parent_id)
         stack.extend(
             (str(unit["Id"]), f"{path}/{unit['Name']}")
-            for unit in units.build_full_result()["OrganizationalUnits"]
+            for unit in retried(units.build_full_result)["OrganizationalUnits"]
         )
     return found
 
@@ -210,7 +211,7 @@ def _filter_accounts(accounts: tuple[Account, ...], settings: Settings, caller: 
 
 def _regions(access: AwsAccess, settings: Settings, home: str, partition: str) -> tuple[str, ...]:
     try:
-        answer = access.client("ec2", home).describe_regions(AllRegions=True)["Regions"]
+        answer = retried(lambda: access.client("ec2", home).describe_regions(AllRegions=True))["Regions"]
     except botocore.exceptions.ClientError as exc:
         raise UserError(f"cannot list regions: {exc}") from None
     enabled = sorted(

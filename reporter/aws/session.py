@@ -4,6 +4,7 @@ One boto3 Session is shared by the whole run; clients are made per unit with exp
 credentials (creating a Session per client costs ~30× more), from client classes and service
 models built once per service (client_cache.py). Assumed-role credentials are
 botocore ``RefreshableCredentials``, so a long crawl refreshes them instead of dying on expiry.
+Every client retries by the transient rule and checks every answer's body (answers.py).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ import botocore.config
 import botocore.credentials
 import botocore.exceptions
 
-from reporter.aws import client_cache
+from reporter.aws import answers, client_cache
 from reporter.aws.guard import CallMonitor
+from reporter.aws.transient import retried
 from reporter.errors import UserError
 
 SESSION_NAME = "reporter-audit"
@@ -38,7 +40,8 @@ def partition_of_region(region: str) -> str:
 
 
 def client_config(workers: int, *, retries: int = 8) -> botocore.config.Config:
-    """Adaptive, jittered retries; bounded timeouts so a hung call ends as an error, not a hang."""
+    """Adaptive, jittered retries (decided by the transient rule, see answers.py); bounded
+    timeouts so a hung call ends as an error, not a hang."""
     return botocore.config.Config(
         retries={"mode": "adaptive", "total_max_attempts": retries},
         connect_timeout=10,
@@ -122,6 +125,7 @@ class AwsAccess:
         except botocore.exceptions.ProfileNotFound:
             raise UserError(f"AWS profile '{profile}' not found") from None
         client_cache.enable(session)
+        answers.install_parsers(session._session)
         return cls(
             session=session,
             monitor=monitor or CallMonitor(),
@@ -139,6 +143,7 @@ class AwsAccess:
         monitor: CallMonitor | None = None,
     ) -> AwsAccess:
         client_cache.enable(session)
+        answers.install_parsers(session._session)
         return cls(
             session=session,
             monitor=monitor or CallMonitor(),
@@ -172,6 +177,7 @@ class AwsAccess:
         with self._lock:
             make: Any = self.session.client
             client = make(service, **kwargs)
+        answers.install_retries(client)
         self.monitor.register(client)
         if on_call is not None:
             client.meta.events.register("before-call.*.*", lambda **_: on_call())
@@ -211,7 +217,8 @@ class AwsAccess:
 
         def refreshable() -> botocore.credentials.Credentials:
             return botocore.credentials.RefreshableCredentials.create_from_metadata(
-                metadata=fetch(), refresh_using=fetch, method="sts-assume-role"
+                metadata=fetch(), refresh_using=lambda: retried(fetch), method="sts-assume-role"
             )
 
-        return AccountCredentials(account_id, refreshable(), renew=refreshable)
+        # The first assume is retried by the caller, which counts the attempts (crawl.py).
+        return AccountCredentials(account_id, refreshable(), renew=lambda: retried(refreshable))

@@ -11,7 +11,7 @@ import hashlib
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from reporter.demo.wire import Call, CallKey
@@ -22,6 +22,8 @@ DISCOVERY_OPERATIONS = frozenset({("ec2", "DescribeRegions")})
 THROTTLE = "throttle"
 RATE_LIMITED = "rate_limited"
 ERROR_5XX = "error_5xx"
+UNREADABLE_5XX = "unreadable_5xx"
+TRUNCATED = "truncated"
 DROP = "drop"
 EXPIRED_TOKEN = "expired_token"
 UNIT_FAILURE = "unit_failure"
@@ -45,6 +47,16 @@ class FaultPlan:
     """InternalFailure (HTTP 500) or ServiceUnavailable (HTTP 503); Lambda answers ServiceException."""
     drop_rate: float = 0.0
     """The connection is closed without an answer."""
+    unreadable_share: float = 0.0
+    """Of the 5xx answers, this share has a body that is not the service's format: plain text, an
+    HTML error page or an empty body (one of the three by draw), as a load balancer, a proxy or
+    AWS's edge answers. botocore's parsers.py (``_is_generic_error_response``) names the case:
+    "This can also happen if you're going through a proxy"."""
+    truncated_rate: float = 0.0
+    """The real answer is cut short: either the connection closes before the Content-Length it
+    announced has arrived (botocore reads what came without complaint: it turns urllib3's
+    enforce_content_length off), or (one in two, by draw) the Content-Length is that of the cut
+    body, as from a proxy that buffered a broken answer."""
     denied_accounts: frozenset[str] = frozenset()
     """AssumeRole into these accounts answers AccessDenied (on top of the demo's denied account)."""
     expire_token_once: bool = False
@@ -61,9 +73,11 @@ class FaultPlan:
     """Also apply random faults and the rate limit to STS, Organizations and DescribeRegions."""
 
     def __post_init__(self) -> None:
-        rates = (self.throttle_rate, self.error_5xx_rate, self.drop_rate)
+        rates = (self.throttle_rate, self.error_5xx_rate, self.drop_rate, self.truncated_rate)
         if any(r < 0 or r > 1 for r in rates) or sum(rates) > 1:
             raise ValueError("fault rates must be fractions whose sum is at most 1")
+        if not 0 <= self.unreadable_share <= 1:
+            raise ValueError("unreadable_share must be a fraction")
         if self.latency_ms < 0:
             raise ValueError("latency_ms must not be negative")
         if self.rate_limit_per_account_region is not None and self.rate_limit_per_account_region <= 0:
@@ -162,12 +176,22 @@ class ServerStats:
             self._answered, self._answer_seconds, self._late, self._late_seconds = 0, 0.0, 0, 0.0
 
 
+BODY_TEXT, BODY_HTML, BODY_EMPTY = "text", "html", "empty"
+"""Bodies of an unreadable 5xx answer."""
+CUT_CLOSED, CUT_SHORT = "closed", "short"
+"""How a truncated answer is cut: the connection closes early, or the length says the cut length."""
+
+
 @dataclass(frozen=True)
 class Decision:
     kind: str
     status: int
     code: str
     message: str
+    body: str = ""
+    """"" for the service's own format; else BODY_* (unreadable 5xx) or CUT_* (truncated)."""
+    cut: float = 0.0
+    """For truncated answers: the share of the real body that is sent, in (0, 1)."""
 
 
 class FaultInjector:
@@ -204,11 +228,24 @@ class FaultInjector:
             return Decision(DROP, 0, "", "")
         draw -= plan.drop_rate
         if draw < plan.error_5xx_rate:
-            return _server_error(call, 503 if _uniform(plan.seed + 1, key, rank) < 0.5 else 500, ERROR_5XX)
+            return self._server_error(call, rank)
         draw -= plan.error_5xx_rate
         if draw < plan.throttle_rate:
             return _throttle(call, THROTTLE)
+        draw -= plan.throttle_rate
+        if draw < plan.truncated_rate:
+            how = CUT_SHORT if _uniform(plan.seed + 2, key, rank) < 0.5 else CUT_CLOSED
+            return Decision(TRUNCATED, 200, "", "", how, 0.1 + 0.8 * _uniform(plan.seed + 3, key, rank))
         return None
+
+    def _server_error(self, call: Call, rank: int) -> Decision:
+        plan, key = self.plan, call.key
+        status = 503 if _uniform(plan.seed + 1, key, rank) < 0.5 else 500
+        decision = _server_error(call, status, ERROR_5XX)
+        if _uniform(plan.seed + 2, key, rank) >= plan.unreadable_share:
+            return decision
+        body = (BODY_TEXT, BODY_HTML, BODY_EMPTY)[int(_uniform(plan.seed + 3, key, rank) * 3) % 3]
+        return replace(decision, kind=UNREADABLE_5XX, body=body)
 
     def _expire(self, access_key: str) -> bool:
         with self._lock:

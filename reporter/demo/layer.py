@@ -15,7 +15,17 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from reporter.demo import wire
-from reporter.demo.faults import ACCESS_DENIED, DROP, FaultInjector, FaultPlan, ServerStats
+from reporter.demo.faults import (
+    ACCESS_DENIED,
+    CUT_SHORT,
+    DROP,
+    TRUNCATED,
+    UNREADABLE_5XX,
+    Decision,
+    FaultInjector,
+    FaultPlan,
+    ServerStats,
+)
 from reporter.demo.gaps import GapAnswers
 from reporter.demo.model import GapData
 from reporter.demo.wire import Answer, Call
@@ -72,6 +82,10 @@ class DemoGapLayer:
             self.stats.record_fault(call.key, rank, decision.kind)
             if decision.kind == DROP:
                 _drop_connection(environ)
+            if decision.kind == TRUNCATED:
+                return self._truncated(environ, start_response, call, decision)
+            if decision.kind == UNREADABLE_5XX:
+                return _send(start_response, wire.unreadable_error(decision.status, decision.body))
             return _send(start_response, wire.error(call, decision.status, decision.code, decision.message))
         answer = gaps.answer(call)
         if answer is not None:
@@ -85,6 +99,15 @@ class DemoGapLayer:
             _note_session(injector, call, answer)
             return _send(start_response, answer)
         return self.app(environ, start_response)
+
+    def _truncated(
+        self, environ: dict[str, Any], start_response: StartResponse, call: Call, decision: Decision
+    ) -> list[bytes]:
+        """The real answer, cut short (an AssumeRole refusal met this way is not counted as one)."""
+        gaps = self._state[2]
+        answer = gaps.answer(call) or self._moto(environ)
+        short, length = wire.cut(answer, decision.cut, keep_length=decision.body == CUT_SHORT)
+        return _send(start_response, short, length)
 
     def _moto(self, environ: dict[str, Any]) -> Answer:
         captured: dict[str, Any] = {}
@@ -138,9 +161,11 @@ def _note_session(injector: FaultInjector, call: Call, answer: Answer) -> None:
         injector.note_session(found.group(1).decode(), role_arn.split(":")[4])
 
 
-def _send(start_response: StartResponse, answer: Answer) -> list[bytes]:
+def _send(start_response: StartResponse, answer: Answer, length: int | None = None) -> list[bytes]:
+    """Send ``answer``; ``length`` announces another Content-Length than its body's (werkzeug then
+    closes the connection, as it does after every answer, before the rest arrived)."""
     headers = [(k, v) for k, v in answer.headers if k.lower() != "content-length"]
-    headers.append(("Content-Length", str(len(answer.body))))
+    headers.append(("Content-Length", str(len(answer.body) if length is None else length)))
     start_response(answer.status_line, headers)
     return [answer.body]
 

@@ -190,3 +190,37 @@ def error(call: Call, status: int, code: str, message: str) -> Answer:
         f"<RequestId>{rid}</RequestId></ErrorResponse>"
     )
     return xml_answer(xml, status)
+
+
+_UNREADABLE_BODIES = {
+    # Envoy's answer when the service behind it reset the connection
+    "text": (
+        "text/plain",
+        "upstream connect error or disconnect/reset before headers. reset reason: {phrase}",
+    ),
+    # CloudFront's error page, abridged
+    "html": (
+        "text/html",
+        '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" '
+        '"http://www.w3.org/TR/html4/loose.dtd">\n<HTML><HEAD><TITLE>ERROR: The request could not be '
+        "satisfied</TITLE></HEAD><BODY>\n<H1>{status} ERROR</H1>\n<H2>The request could not be "
+        "satisfied.</H2>\n</BODY></HTML>\n",
+    ),
+    "empty": ("text/plain", ""),
+}
+
+
+def unreadable_error(status: int, body: str) -> Answer:
+    """A ``status`` answer whose body is not the service's format (``body``: text, html or empty)."""
+    content_type, template = _UNREADABLE_BODIES[body]
+    text = template.format(status=status, phrase=HTTPStatus(status).phrase.lower())
+    return Answer(status, [("Content-Type", content_type)], text.encode())
+
+
+def cut(answer: Answer, share: float, *, keep_length: bool) -> tuple[Answer, int]:
+    """``answer`` with only ``share`` of its body, and the Content-Length to announce: the full
+    length (the connection then closes before it all arrived) or, with ``keep_length``, the cut one."""
+    kept = min(int(len(answer.body) * share), max(len(answer.body) - 1, 0))
+    announced = max(len(answer.body), 1)
+    short = Answer(answer.status, answer.headers, answer.body[:kept])
+    return short, (kept if keep_length else announced)

@@ -3,14 +3,32 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
+import boto3
 import botocore.exceptions
 import pytest
+from botocore.retries import adaptive, standard
 
+from reporter.aws.discover import Targets, discover
+from reporter.aws.session import AwsAccess
+from reporter.aws.transient import INCOMPLETE
 from reporter.demo import DemoServer, FaultPlan
-from reporter.demo.faults import FaultInjector
+from reporter.demo.faults import (
+    BODY_EMPTY,
+    BODY_HTML,
+    BODY_TEXT,
+    CUT_CLOSED,
+    CUT_SHORT,
+    ERROR_5XX,
+    TRUNCATED,
+    UNREADABLE_5XX,
+    FaultInjector,
+)
 from reporter.demo.wire import Call
+from reporter.settings import Settings
 from tests.demo.conftest import NO_RETRIES, Clients
 
 MEMBER_REGION = "us-east-1"
@@ -59,11 +77,30 @@ def test_discovery_is_spared_unless_asked() -> None:
     assert decision is not None and decision.code == "ThrottlingException"
 
 
+def test_unreadable_and_truncated_answers_at_their_rates() -> None:
+    injector = FaultInjector(FaultPlan(seed=3, error_5xx_rate=0.5, unreadable_share=0.5, truncated_rate=0.3))
+    call = _call("logs", "DescribeLogGroups")
+    decisions = [injector.decide(call, rank) for rank in range(1, 2001)]
+    kinds = Counter(d.kind if d else None for d in decisions)
+    assert 0.2 < kinds[ERROR_5XX] / 2000 < 0.3 and 0.2 < kinds[UNREADABLE_5XX] / 2000 < 0.3
+    assert 0.25 < kinds[TRUNCATED] / 2000 < 0.35
+    bodies = Counter(d.body for d in decisions if d and d.kind == UNREADABLE_5XX)
+    assert set(bodies) == {BODY_TEXT, BODY_HTML, BODY_EMPTY} and min(bodies.values()) > 100
+    cuts = [d for d in decisions if d and d.kind == TRUNCATED]
+    assert {d.body for d in cuts} == {CUT_CLOSED, CUT_SHORT} and all(0.1 <= d.cut <= 0.9 for d in cuts)
+    # plans without them meet the same faults as before they existed
+    assert _kinds(FaultPlan(seed=11, throttle_rate=0.3, error_5xx_rate=0.2), 400) == _kinds(
+        FaultPlan(seed=11, throttle_rate=0.3, error_5xx_rate=0.2, unreadable_share=0.0), 400
+    )
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [
         {"throttle_rate": 1.5},
         {"throttle_rate": 0.6, "drop_rate": 0.6},
+        {"throttle_rate": 0.6, "truncated_rate": 0.6},
+        {"unreadable_share": 1.5},
         {"latency_ms": -1.0},
         {"rate_limit_per_account_region": 0.0},
     ],
@@ -254,3 +291,76 @@ def test_same_plan_same_faults_through_the_server(
     assert recorded == [(e.key.operation, e.rank, e.kind) for e in tiny.stats.faults]
     assert "ok" in first and len(set(first)) > 2
     assert run(FaultPlan(seed=6, throttle_rate=0.3, error_5xx_rate=0.2)) != first
+
+
+def test_unreadable_server_errors(tiny: DemoServer, aws: Clients, use: Callable[[FaultPlan], None]) -> None:
+    iam, lam = aws.member(_member(tiny), "iam"), aws.member(_member(tiny), "lambda")
+    use(FaultPlan(error_5xx_rate=1.0, unreadable_share=1.0))
+    seen: Counter[str] = Counter()
+    for _ in range(8):
+        with pytest.raises(Exception) as raised:
+            iam.list_roles()
+        seen[type(raised.value).__name__] += 1
+        # botocore names the status as the code: Lambda's body would have named the error
+        assert _client_error(lam.list_functions).response["Error"]["Code"] in ("500", "503")
+    # what botocore alone makes of a plain-text or HTML 5xx from a query service (not retried)
+    assert seen["ResponseParserError"] > 0
+    assert tiny.stats.fault_counts()[UNREADABLE_5XX] == 16
+
+
+def test_truncated_answers(tiny: DemoServer, aws: Clients, use: Callable[[FaultPlan], None]) -> None:
+    member = _member(tiny)
+    lam = aws.member(member, "lambda")
+    assert lam.list_functions()["Functions"]
+    use(FaultPlan(seed=4, truncated_rate=1.0))
+    # botocore alone reads a cut JSON listing as no listing at all: silently empty
+    assert not any(_quietly(lam.list_functions).get("Functions") for _ in range(6))
+    # the tool's clients see that the answer is incomplete (and would try again)
+    keys = aws.assume(member)
+    session = boto3.Session(
+        keys["aws_access_key_id"], keys["aws_secret_access_key"], keys["aws_session_token"], MEMBER_REGION
+    )
+    access = AwsAccess.from_session(session, endpoint_url=tiny.endpoint_url, workers=1)
+    checked = access.client("lambda", MEMBER_REGION, config=NO_RETRIES)
+    for _ in range(6):
+        assert _client_error(checked.list_functions).response["Error"]["Code"] == INCOMPLETE
+    assert tiny.stats.fault_counts()[TRUNCATED] >= 12
+
+
+def _quietly(call: Callable[[], dict[str, object]]) -> dict[str, object]:
+    try:
+        return call()
+    except Exception:  # the XML/JSON cut where botocore does notice
+        return {}
+
+
+def test_discovery_under_faults_finds_the_same_targets(
+    tiny: DemoServer, use: Callable[[FaultPlan], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    creds = tiny.credentials
+    settings = Settings(org=True, endpoint_url=tiny.endpoint_url, regions=tiny.truth.regions)
+
+    def targets() -> Targets:
+        session = boto3.Session(
+            aws_access_key_id=creds["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=creds["AWS_SECRET_ACCESS_KEY"],
+            region_name=MEMBER_REGION,
+        )
+        return discover(AwsAccess.from_session(session, endpoint_url=tiny.endpoint_url, workers=2), settings)
+
+    use(FaultPlan())
+    clean = targets()
+    # botocore's waits cut short: the decisions are under test, not the sleeping
+    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0.0)
+    monkeypatch.setattr(adaptive, "register_retry_handler", lambda client: None)
+    plan = FaultPlan(seed=2, throttle_rate=0.3, error_5xx_rate=0.3, truncated_rate=0.2, unreadable_share=0.5)
+    use(replace(plan, discovery_faults=True))
+    assert targets() == clean
+    faulted = {(e.key.service, e.key.operation) for e in tiny.stats.faults}
+    assert {
+        ("sts", "GetCallerIdentity"),
+        ("organizations", "DescribeOrganization"),
+        ("organizations", "ListAccounts"),
+        ("organizations", "ListRoots"),
+        ("ec2", "DescribeRegions"),
+    } <= faulted
