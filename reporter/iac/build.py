@@ -1,0 +1,215 @@
+"""Templates and plans → the inventory tables the rules read (reporter/inventory.py), unchanged.
+
+Each scanned file stands for one account the stack is deployed to: a placeholder account id per
+file (``000000000001``, …; the ``accounts`` row carries the file as its name), so resources of two
+files never collide and ``${AWS::AccountId}`` means the same thing throughout one file.
+
+What a template cannot say becomes an :class:`Unknown`, kept beside the inventory: the scan turns
+the rows of the rules it touches into ``error`` "unresolved" (reporter.iac.scan). Kinds:
+
+- ``column``: a ``functions`` column (the rules whose query mentions it are touched);
+- ``table``: a table the function's judgement reads (``subnets``: a subnet not defined in the file;
+  ``roles``: an execution role defined elsewhere) — the rules that read it are touched;
+- ``tag``: the value of one tag key (rules whose parameters name that key are touched, and their
+  rows are added where the rule could not even tell that it applies).
+
+Roles whose policies hold unresolved parts, or whose boundary or managed policies are defined
+outside the file, keep an ``analysis_error`` starting with "unresolved:" and a ``role`` Unknown.
+AWS-managed policy documents come from the snapshot moto ships (``moto.iam.aws_managed_policies``),
+the only offline copy at hand; a managed policy it does not know is unresolved, never assumed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from reporter.iam import derive_role_tables
+from reporter.iam.tables import inline_policy_key
+from reporter.inventory import GLOBAL_REGION, Inventory
+
+COLLECTOR = "iac"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a resource is declared: file, line (templates) or address (plans)."""
+
+    path: str
+    line: int | None
+    logical_id: str
+    """CloudFormation logical id, or Terraform address."""
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value of one function's judgement known only at deploy (see the module docstring)."""
+
+    function_arn: str
+    kind: str  # column | table | tag | role
+    key: str
+    reason: str
+
+
+@dataclass
+class Built:
+    inventory: Inventory
+    locations: dict[str, Location]
+    """function ARN → where the function is declared."""
+    unknowns: list[Unknown]
+
+
+def canonical(document: Any) -> str:
+    return json.dumps(document, sort_keys=True, separators=(",", ":"))
+
+
+@cache
+def aws_managed_documents() -> dict[str, dict[str, Any]]:
+    """AWS-managed policy name → document, from moto's bundled snapshot (a runtime dependency)."""
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    data: dict[str, dict[str, Any]] = json.loads(aws_managed_policies_data)
+    return {
+        name: entry["Document"] for name, entry in data.items() if isinstance(entry.get("Document"), dict)
+    }
+
+
+@dataclass
+class Builder:
+    region: str
+    partition: str = "aws"
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    locations: dict[str, Location] = field(default_factory=dict)
+    unknowns: list[Unknown] = field(default_factory=list)
+    role_problems: dict[str, list[str]] = field(default_factory=dict)
+    """role ARN → why its analysis is unresolved."""
+    _files: int = 0
+
+    # --- files and rows -----------------------------------------------------------------------
+    def add_file(self, path: str) -> str:
+        """A new placeholder account for the file at ``path``; returns its id."""
+        self._files += 1
+        account = f"{self._files:012d}"
+        self.add("accounts", account_id=account, name=path, status="ACTIVE", ou_path="iac", ou_id="iac")
+        return account
+
+    def add(self, table: str, **row: Any) -> None:
+        self.records.setdefault(table, []).append(row)
+
+    def function_arn(self, account: str, name: str) -> str:
+        return f"arn:{self.partition}:lambda:{self.region}:{account}:function:{name}"
+
+    def role_arn(self, account: str, name: str) -> str:
+        return f"arn:{self.partition}:iam::{account}:role/{name}"
+
+    def policy_arn(self, account: str, name: str) -> str:
+        return f"arn:{self.partition}:iam::{account}:policy/{name}"
+
+    def unknown(self, function_arn: str, kind: str, key: str, reason: str) -> None:
+        self.unknowns.append(Unknown(function_arn, kind, key, f"unresolved: {reason}"))
+
+    def role_problem(self, role_arn: str, reason: str) -> None:
+        self.role_problems.setdefault(role_arn, []).append(reason)
+
+    def policy_document(
+        self, account: str, key: str, name: str, kind: str, document: Any, role_arn: str | None = None
+    ) -> None:
+        text = canonical(document)
+        self.add(
+            "policy_documents",
+            account_id=account,
+            policy_key=key,
+            policy_arn=None if kind == "inline" else key,
+            policy_name=name,
+            kind=kind,
+            role_arn=role_arn,
+            document=text,
+        )
+
+    def inline_key(self, role_arn: str, name: str) -> str:
+        return inline_policy_key(role_arn, name)
+
+    # --- the end ------------------------------------------------------------------------------
+    def finish(self) -> Built:
+        self._add_external_policies()
+        for table in (
+            "functions",
+            "function_policies",
+            "function_urls",
+            "provisioned_concurrency",
+            "subnets",
+        ):
+            for row in self.records.get(table, []):
+                row.setdefault("region", self.region)
+        for row in self.records.get("log_groups", []) + self.records.get("alarms", []):
+            row.setdefault("region", self.region)
+        self._coverage()
+        inventory = Inventory.from_records(self.records)
+        for name, derived in derive_role_tables(inventory["roles"], inventory["policy_documents"]).items():
+            inventory[name] = derived
+        self._mark_roles(inventory)
+        return Built(inventory, self.locations, self.unknowns)
+
+    def _add_external_policies(self) -> None:
+        """Attached policies and boundaries not defined in the file: AWS-managed ones from the
+        bundled snapshot; the others make the role's analysis unresolved."""
+        known = {(p["account_id"], p["policy_key"]) for p in self.records.get("policy_documents", [])}
+        managed = aws_managed_documents()
+        for role in self.records.get("roles", []):
+            account = role["account_id"]
+            wanted = list(role.get("attached_policy_arns") or [])
+            if role.get("permissions_boundary_arn"):
+                wanted.append(role["permissions_boundary_arn"])
+            for arn in wanted:
+                if (account, arn) in known:
+                    continue
+                name = arn.rsplit("/", 1)[-1]
+                if ":iam::aws:policy/" in arn and name in managed:
+                    self.policy_document(account, arn, name, "aws_managed", managed[name])
+                    known.add((account, arn))
+                else:
+                    what = "permissions boundary" if arn == role.get("permissions_boundary_arn") else "policy"
+                    self.role_problem(role["role_arn"], f"{what} {arn} is not defined in this file")
+
+    def _coverage(self) -> None:
+        """One ok unit per file for the tables a template fills (account-region rules read none)."""
+        tables = sorted(
+            {"functions", "function_policies", "function_urls", "provisioned_concurrency", "roles"}
+            | {"policy_documents", "subnets", "log_groups", "alarms"}
+        )
+        for account in self.records.get("accounts", []):
+            for region in (self.region, GLOBAL_REGION):
+                self.add(
+                    "coverage",
+                    account_id=account["account_id"],
+                    region=region,
+                    collector=COLLECTOR,
+                    tables=tables,
+                    status="ok",
+                    api_calls=0,
+                    seconds=0.0,
+                )
+
+    def _mark_roles(self, inventory: Inventory) -> None:
+        if not self.role_problems:
+            return
+        facts = inventory["role_facts"].copy()
+        errors = facts["analysis_error"].astype(object).tolist()
+        for i, arn in enumerate(facts["role_arn"].tolist()):
+            if arn in self.role_problems:
+                errors[i] = "unresolved: " + "; ".join(dict.fromkeys(self.role_problems[arn]))
+        facts["analysis_error"] = errors
+        inventory["role_facts"] = facts.astype(inventory["role_facts"].dtypes.to_dict())
+        users: dict[str, list[str]] = {}
+        for fn in self.records.get("functions", []):
+            users.setdefault(fn.get("role_arn") or "", []).append(fn["function_arn"])
+        for arn, reasons in self.role_problems.items():
+            for function_arn in users.get(arn, []):
+                self.unknowns.append(
+                    Unknown(
+                        function_arn, "role", "role_facts", "unresolved: " + "; ".join(dict.fromkeys(reasons))
+                    )
+                )

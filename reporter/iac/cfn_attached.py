@@ -1,0 +1,242 @@
+"""CloudFormation resources around a function (permissions, URLs, aliases, log groups, alarms,
+subnets and routes) → inventory rows; mixed into reporter.iac.cfn_map.TemplateMapper."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from reporter.iac.build import Builder, canonical
+from reporter.iac.resolve import Resolver, Unresolved
+from reporter.iam.public_access import statement_is_public
+
+
+class AttachedResources:
+    """Needs, from the mapper: b, account, r, resources, deployed_names, subnets, associations, routes."""
+
+    b: Builder
+    account: str
+    r: Resolver
+    resources: dict[str, Mapping[str, Any]]
+    deployed_names: dict[str, str]
+    subnets: dict[str, dict[str, Any]]
+    associations: dict[str, str]
+    routes: dict[str, tuple[str, str]]
+
+    def _function_of(self, value: Any) -> str | None:
+        """The function ARN a FunctionName/TargetFunctionArn value designates, if in this file."""
+        if not isinstance(value, str):
+            return None
+        for logical, res in self.resources.items():
+            if res.get("Type") != "AWS::Lambda::Function":
+                continue
+            arn = self.b.function_arn(self.account, logical)
+            if (
+                value in (logical, arn)
+                or value.startswith(arn + ":")
+                or self.deployed_names.get(value) == logical
+            ):
+                return arn
+        return None
+
+    def _permission(self, logical: str, props: Mapping[str, Any]) -> None:
+        fn = self._function_of(props.get("FunctionName"))
+        if fn is None:
+            return
+        principal = props.get("Principal")
+        if isinstance(principal, Unresolved):
+            self.b.unknown(fn, "table", "function_policies", f"permission {logical}: {principal.reason}")
+            return
+        text = str(principal)
+        if text == "*":
+            principal_doc: Any = "*"
+        elif text.isdigit() or text.startswith("arn:"):
+            principal_doc = {
+                "AWS": text if text.startswith("arn:") else f"arn:{self.b.partition}:iam::{text}:root"
+            }
+        else:
+            principal_doc = {"Service": text}
+        condition: dict[str, dict[str, Any]] = {}
+        pairs = (
+            ("SourceArn", "ArnLike", "AWS:SourceArn"),
+            ("SourceAccount", "StringEquals", "AWS:SourceAccount"),
+            ("PrincipalOrgID", "StringEquals", "aws:PrincipalOrgID"),
+            ("EventSourceToken", "StringEquals", "lambda:EventSourceToken"),
+            ("FunctionUrlAuthType", "StringEquals", "lambda:FunctionUrlAuthType"),
+        )
+        for prop, operator, key in pairs:
+            if prop in props:
+                value = props[prop]
+                if isinstance(value, Unresolved):
+                    # A pinning condition with an unknown value still pins to one fixed value.
+                    value = f"<{prop} given at deploy>"
+                condition.setdefault(operator, {})[key] = value
+        statement = {
+            "Sid": logical,
+            "Effect": "Allow",
+            "Principal": principal_doc,
+            "Action": props.get("Action", "lambda:InvokeFunction"),
+            "Resource": fn,
+        }
+        if condition:
+            statement["Condition"] = condition
+        self.b.add(
+            "function_policies",
+            account_id=self.account,
+            function_arn=fn,
+            sid=logical,
+            effect="Allow",
+            principal=canonical(principal_doc),
+            action=canonical(statement["Action"]),
+            condition=canonical(condition) if condition else None,
+            is_public=statement_is_public(statement),
+        )
+
+    def _url(self, logical: str, props: Mapping[str, Any]) -> None:
+        fn = self._function_of(props.get("TargetFunctionArn"))
+        if fn is None:
+            return
+        auth = props.get("AuthType")
+        if isinstance(auth, Unresolved):
+            self.b.unknown(fn, "table", "function_urls", f"function URL {logical}: AuthType: {auth.reason}")
+            return
+        cors = (props.get("Cors") or {}).get("AllowOrigins") or []
+        self.b.add(
+            "function_urls",
+            account_id=self.account,
+            function_arn=fn,
+            qualifier=props.get("Qualifier") if isinstance(props.get("Qualifier"), str) else None,
+            url=f"<URL of {logical}, assigned at deploy>",
+            auth_type=str(auth),
+            cors_allow_origins=[str(c) for c in cors if isinstance(c, str)],
+        )
+
+    def _provisioned(self, logical: str, props: Mapping[str, Any]) -> None:  # Alias or Version
+        fn = self._function_of(props.get("FunctionName"))
+        config = props.get("ProvisionedConcurrencyConfig")
+        if fn is None or not isinstance(config, Mapping):
+            return
+        requested = config.get("ProvisionedConcurrentExecutions")
+        if isinstance(requested, Unresolved):
+            self.b.unknown(fn, "table", "provisioned_concurrency", f"{logical}: {requested.reason}")
+            return
+        qualifier = props.get("Name") if isinstance(props.get("Name"), str) else logical
+        self.b.add(
+            "provisioned_concurrency",
+            account_id=self.account,
+            function_arn=fn,
+            qualifier=qualifier,
+            requested=_int(requested),
+            allocated=None,
+            status=None,
+        )
+
+    def _log_group(self, logical: str, props: Mapping[str, Any]) -> None:
+        name = props.get("LogGroupName")
+        if not isinstance(name, str) or not name.startswith("/aws/lambda/"):
+            return
+        target = name.removeprefix("/aws/lambda/")
+        function = self.deployed_names.get(target, target)
+        retention = props.get("RetentionInDays")
+        if isinstance(retention, Unresolved):
+            fn = self._function_of(function)
+            if fn:
+                self.b.unknown(fn, "table", "log_groups", f"log group {logical}: {retention.reason}")
+            return
+        self.b.add(
+            "log_groups",
+            account_id=self.account,
+            log_group=name,
+            function_name=function,
+            retention_days=_int(retention),
+            stored_bytes=0,
+        )
+
+    def _alarm(self, logical: str, props: Mapping[str, Any]) -> None:
+        for dim in props.get("Dimensions") or []:
+            if (
+                isinstance(dim, Mapping)
+                and dim.get("Name") == "FunctionName"
+                and isinstance(dim.get("Value"), str)
+            ):
+                name = self.deployed_names.get(dim["Value"], dim["Value"])
+                self.b.add(
+                    "alarms",
+                    account_id=self.account,
+                    alarm_name=logical,
+                    function_name=name,
+                    metric_name=str(props.get("MetricName")),
+                    namespace=str(props.get("Namespace")),
+                )
+
+    def _subnet(self, logical: str, props: Mapping[str, Any]) -> None:
+        zone = props.get("AvailabilityZone")
+        self.subnets[logical] = {
+            "account_id": self.account,
+            "subnet_id": logical,
+            "vpc_id": props.get("VpcId") if isinstance(props.get("VpcId"), str) else None,
+            "availability_zone": zone if isinstance(zone, str) else None,
+        }
+
+    def _subnet_route(self, logical: str, props: Mapping[str, Any]) -> None:
+        if isinstance(props.get("SubnetId"), str) and isinstance(props.get("RouteTableId"), str):
+            self.associations[props["SubnetId"]] = props["RouteTableId"]
+
+    def _route(self, logical: str, props: Mapping[str, Any]) -> None:
+        if props.get("DestinationCidrBlock") != "0.0.0.0/0" or not isinstance(props.get("RouteTableId"), str):
+            return
+        for key in (
+            "NatGatewayId",
+            "GatewayId",
+            "TransitGatewayId",
+            "NetworkInterfaceId",
+            "VpcPeeringConnectionId",
+        ):
+            if isinstance(props.get(key), str):
+                self.routes[props["RouteTableId"]] = (key, props[key])
+                return
+
+    def _subnets(self) -> None:
+        """Subnet rows with their default route; a function's subnet the file does not define, or
+        whose route table it does not say, leaves the rules reading it unresolved."""
+        for sid, row in self.subnets.items():
+            table = self.associations.get(sid)
+            kind, target = self.routes.get(table, (None, None)) if table else (None, None)
+            self.b.add(
+                "subnets",
+                **row,
+                route_table_id=table,
+                route_table_is_main=False,
+                default_route_target=target,
+                nat_default_route=kind == "NatGatewayId",
+                igw_default_route=kind == "GatewayId",
+            )
+        for fn in self.b.records.get("functions", []):
+            if fn["account_id"] != self.account:
+                continue
+            for sid in fn.get("subnet_ids") or []:
+                if sid not in self.subnets:
+                    self.b.unknown(
+                        fn["function_arn"], "table", "subnets", f"subnet {sid} is not defined in this file"
+                    )
+                elif self.subnets[sid]["availability_zone"] is None:
+                    self.b.unknown(
+                        fn["function_arn"],
+                        "table",
+                        "subnets",
+                        f"the Availability Zone of subnet {sid} is known only at deploy",
+                    )
+                elif sid not in self.associations:
+                    self.b.unknown(
+                        fn["function_arn"],
+                        "column",
+                        "nat_default_route",
+                        f"subnet {sid} has no route table association in this file",
+                    )
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return None if value is None or isinstance(value, Unresolved) else int(value)
+    except (TypeError, ValueError):
+        return None
