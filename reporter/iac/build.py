@@ -27,10 +27,18 @@ from functools import cache
 from typing import Any
 
 from reporter.iam import derive_role_tables
+from reporter.iam.public_access import statement_is_public
 from reporter.iam.tables import inline_policy_key
 from reporter.inventory import GLOBAL_REGION, Inventory
 
 COLLECTOR = "iac"
+_PINS: dict[str, tuple[str, str]] = {
+    "SourceArn": ("ArnLike", "AWS:SourceArn"),
+    "SourceAccount": ("StringEquals", "AWS:SourceAccount"),
+    "PrincipalOrgID": ("StringEquals", "aws:PrincipalOrgID"),
+    "EventSourceToken": ("StringEquals", "lambda:EventSourceToken"),
+    "FunctionUrlAuthType": ("StringEquals", "lambda:FunctionUrlAuthType"),
+}
 
 
 @dataclass(frozen=True)
@@ -127,6 +135,42 @@ class Builder:
             kind=kind,
             role_arn=role_arn,
             document=text,
+        )
+
+    def permission(
+        self, account: str, function_arn: str, sid: str, principal: str, action: Any, pins: dict[str, Any]
+    ) -> None:
+        """One resource-policy statement as Lambda writes it from AddPermission: ``pins`` maps the
+        condition-forming parameters (SourceArn, SourceAccount, PrincipalOrgID, EventSourceToken,
+        FunctionUrlAuthType) to their values; an unknown value still pins to one fixed value."""
+        if principal == "*":
+            principal_doc: Any = "*"
+        elif principal.isdigit() or principal.startswith("arn:"):
+            root = f"arn:{self.partition}:iam::{principal}:root"
+            principal_doc = {"AWS": principal if principal.startswith("arn:") else root}
+        else:
+            principal_doc = {"Service": principal}
+        condition: dict[str, dict[str, Any]] = {}
+        for name, value in pins.items():
+            if value is None or name not in _PINS:
+                continue
+            operator, key = _PINS[name]
+            condition.setdefault(operator, {})[key] = (
+                value if isinstance(value, str) else f"<{name} at deploy>"
+            )
+        statement: dict[str, Any] = {"Effect": "Allow", "Principal": principal_doc, "Action": action}
+        if condition:
+            statement["Condition"] = condition
+        self.add(
+            "function_policies",
+            account_id=account,
+            function_arn=function_arn,
+            sid=sid,
+            effect="Allow",
+            principal=canonical(principal_doc),
+            action=canonical(action),
+            condition=canonical(condition) if condition else None,
+            is_public=statement_is_public(statement),
         )
 
     def inline_key(self, role_arn: str, name: str) -> str:

@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reporter.iac.build import Builder, canonical
+from reporter.iac.build import Builder
 from reporter.iac.resolve import Resolver, Unresolved
-from reporter.iam.public_access import statement_is_public
 
 
 class AttachedResources:
@@ -47,50 +46,10 @@ class AttachedResources:
         if isinstance(principal, Unresolved):
             self.b.unknown(fn, "table", "function_policies", f"permission {logical}: {principal.reason}")
             return
-        text = str(principal)
-        if text == "*":
-            principal_doc: Any = "*"
-        elif text.isdigit() or text.startswith("arn:"):
-            principal_doc = {
-                "AWS": text if text.startswith("arn:") else f"arn:{self.b.partition}:iam::{text}:root"
-            }
-        else:
-            principal_doc = {"Service": text}
-        condition: dict[str, dict[str, Any]] = {}
-        pairs = (
-            ("SourceArn", "ArnLike", "AWS:SourceArn"),
-            ("SourceAccount", "StringEquals", "AWS:SourceAccount"),
-            ("PrincipalOrgID", "StringEquals", "aws:PrincipalOrgID"),
-            ("EventSourceToken", "StringEquals", "lambda:EventSourceToken"),
-            ("FunctionUrlAuthType", "StringEquals", "lambda:FunctionUrlAuthType"),
-        )
-        for prop, operator, key in pairs:
-            if prop in props:
-                value = props[prop]
-                if isinstance(value, Unresolved):
-                    # A pinning condition with an unknown value still pins to one fixed value.
-                    value = f"<{prop} given at deploy>"
-                condition.setdefault(operator, {})[key] = value
-        statement = {
-            "Sid": logical,
-            "Effect": "Allow",
-            "Principal": principal_doc,
-            "Action": props.get("Action", "lambda:InvokeFunction"),
-            "Resource": fn,
-        }
-        if condition:
-            statement["Condition"] = condition
-        self.b.add(
-            "function_policies",
-            account_id=self.account,
-            function_arn=fn,
-            sid=logical,
-            effect="Allow",
-            principal=canonical(principal_doc),
-            action=canonical(statement["Action"]),
-            condition=canonical(condition) if condition else None,
-            is_public=statement_is_public(statement),
-        )
+        pins = {k: props.get(k) for k in ("SourceArn", "SourceAccount", "PrincipalOrgID", "EventSourceToken")}
+        pins["FunctionUrlAuthType"] = props.get("FunctionUrlAuthType")
+        action = props.get("Action", "lambda:InvokeFunction")
+        self.b.permission(self.account, fn, logical, str(principal), action, pins)
 
     def _url(self, logical: str, props: Mapping[str, Any]) -> None:
         fn = self._function_of(props.get("TargetFunctionArn"))

@@ -13,7 +13,7 @@ from typing import Any
 from reporter.iac.build import Builder, Location, canonical
 from reporter.iac.cfn_attached import AttachedResources, _int
 from reporter.iac.resolve import Resolver, Unresolved, first_unresolved
-from reporter.iac.secrets_check import secret_names
+from reporter.iac.secrets_check import judge_variables
 
 # Type → (name property, ARN pattern, what Ref returns: "name" | "arn").
 _ARNS: dict[str, tuple[str, str, str]] = {
@@ -235,7 +235,7 @@ class TemplateMapper(AttachedResources):
             self.b.unknown(arn, "column", "secret_env_var_names", f"environment: {variables.reason}")
             variables = {}
         row["env_var_names"] = sorted(str(k) for k in variables)
-        row["secret_env_var_names"] = secret_names(variables, raw_vars, self.r, arn, self.b)
+        row["secret_env_var_names"] = judge_variables(variables, raw_vars, self.r, arn, self.b)
         row["kms_key_arn"] = props.get("KmsKeyArn") if isinstance(props.get("KmsKeyArn"), str) else None
         row["tracing_mode"] = (props.get("TracingConfig") or {}).get("Mode")
         row["dead_letter_target"] = (props.get("DeadLetterConfig") or {}).get("TargetArn")

@@ -18,17 +18,19 @@ if TYPE_CHECKING:
     from reporter.iac.build import Builder
 
 
-def secret_names(
+def judge_variables(
     variables: Mapping[str, Any],
     raw: Mapping[str, Any],
-    resolver: Resolver,
+    resolver: Resolver | None,
     function_arn: str,
     builder: Builder,
 ) -> list[str]:
+    """The names of ``variables`` that look like secrets (values: resolved, or Unresolved)."""
     names: list[str] = []
     for name, value in variables.items():
         if isinstance(value, Unresolved):
-            if resolver.is_noecho_parameter(raw.get(name)) or name_looks_secret(name):
+            noecho = resolver is not None and resolver.is_noecho_parameter(raw.get(name))
+            if noecho or name_looks_secret(name):
                 names.append(name)
             else:
                 builder.unknown(
