@@ -76,10 +76,23 @@ def canonical(document: Any) -> str:
 
 @cache
 def aws_managed_documents() -> dict[str, dict[str, Any]]:
-    """AWS-managed policy name → document, from moto's bundled snapshot (a runtime dependency)."""
-    from moto.iam.aws_managed_policies import aws_managed_policies_data
+    """AWS-managed policy name → document, from the snapshot moto ships (a runtime dependency).
 
-    data: dict[str, dict[str, Any]] = json.loads(aws_managed_policies_data)
+    The file is one Python string literal of JSON; it is read as text, not imported, because
+    importing anything under ``moto`` loads moto's core (over a second) for one data file.
+    """
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("moto")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    path = Path(next(iter(spec.submodule_search_locations))) / "iam" / "aws_managed_policies.py"
+    try:
+        text = path.read_text(encoding="utf-8")
+        data: dict[str, dict[str, Any]] = json.loads(text[text.index('"""') + 3 : text.rindex('"""')])
+    except (OSError, ValueError):
+        return {}  # a moto that moved the file: every AWS-managed policy reads as unresolved
     return {
         name: entry["Document"] for name, entry in data.items() if isinstance(entry.get("Document"), dict)
     }

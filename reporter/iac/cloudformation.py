@@ -60,9 +60,14 @@ def resource_lines(document: Mapping[str, Any]) -> dict[str, int]:
     return lines
 
 
-def load(path: Path, shown: str, kind: str = "cloudformation") -> tuple[Template | None, list[Problem]]:
-    """A plain CloudFormation template (or None: not a template, or malformed)."""
-    document, problems = decode(path, shown)
+def load(
+    path: Path, shown: str, kind: str = "cloudformation", document: dict[str, Any] | None = None
+) -> tuple[Template | None, list[Problem]]:
+    """A plain CloudFormation template (or None: not a template, or malformed); ``document`` when
+    the caller has decoded it already."""
+    problems: list[Problem] = []
+    if document is None:
+        document, problems = decode(path, shown)
     if document is None or not is_template(document):
         return None, problems
     problems += check_resources(document, shown)

@@ -87,7 +87,7 @@ def _load_one(path: Path, shown: str, region: str, partition: str, loaded: Loade
     if cloudformation.is_sam(document):
         template, problems = sam.load(path, shown, region, partition, document=document)
     else:
-        template, problems = cloudformation.load(path, shown)
+        template, problems = cloudformation.load(path, shown, document=document)
     loaded.problems += problems
     if template is not None:
         loaded.templates.append(template)
