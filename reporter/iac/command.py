@@ -34,6 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--fail-on", choices=SEVERITIES, help="exit 1 when an open finding at or above this exists"
     )
+    p.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="exit 0 when no file given is a template or plan (for pre-commit, which passes every YAML/JSON)",
+    )
     p.add_argument("--waivers", type=Path, help="waivers YAML file (resource: logical id or address)")
     p.add_argument("--config", type=Path, help="TOML file with [thresholds] (tag keys, caps)")
     p.add_argument(
@@ -66,6 +71,7 @@ def options_from_args(argv: Sequence[str]) -> ScanOptions:
         partition=partition,
         waivers=args.waivers,
         fail_on=args.fail_on,
+        allow_empty=args.allow_empty,
         settings=replace(settings),
     )
 

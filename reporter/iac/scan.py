@@ -52,6 +52,8 @@ class ScanOptions:
     partition: str = "aws"
     waivers: Path | None = None
     fail_on: str | None = None
+    allow_empty: bool = False
+    """No template or plan among the paths is a success (hooks pass every YAML/JSON file changed)."""
     settings: Settings = field(default_factory=Settings)
 
 
@@ -80,6 +82,10 @@ def build(loaded: Loaded, region: str, partition: str = "aws") -> Built:
 
 def scan(options: ScanOptions) -> ScanResult:
     loaded = load_paths(options.paths, options.region, options.partition)
+    if not loaded.templates and not loaded.plans and options.allow_empty and not loaded.problems:
+        empty = pd.DataFrame(columns=list(SCAN_COLUMNS), dtype="string[pyarrow]")
+        note = f"No template or plan among {len(loaded.skipped)} file(s): nothing to scan\n"
+        return ScanResult(0, empty, loaded, [], [], note)
     if not loaded.templates and not loaded.plans:
         lines = [str(p) for p in loaded.problems]
         if loaded.skipped:
