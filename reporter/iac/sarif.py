@@ -85,7 +85,7 @@ def _result(row: Any, index: dict[str, int]) -> dict[str, Any]:
     location: dict[str, Any] = {
         "physicalLocation": physical,
         "logicalLocations": [
-            {"name": str(row.resource_id), "fullyQualifiedName": str(row.logical_id), "kind": "resource"}
+            {"name": str(row.resource_id), "fullyQualifiedName": str(row.label), "kind": "resource"}
         ],
     }
     fingerprint = hashlib.sha256(f"{row.rule_id}|{row.file}|{row.logical_id}".encode()).hexdigest()

@@ -114,7 +114,9 @@ def _located(findings: pd.DataFrame, built: Built) -> pd.DataFrame:
     out["file"] = [loc.path if loc else None for loc in located]
     out["line"] = [str(loc.line) if loc and loc.line else None for loc in located]
     out["logical_id"] = [loc.logical_id if loc else None for loc in located]
-    return out.astype(dict.fromkeys(("source", "file", "line", "logical_id"), "string[pyarrow]"))
+    # for SARIF only: the name people know a resource by (CDK construct path, SAM source resource)
+    out["label"] = [(loc.label or loc.logical_id) if loc else None for loc in located]
+    return out.astype(dict.fromkeys(("source", "file", "line", "logical_id", "label"), "string[pyarrow]"))
 
 
 def _write(options: ScanOptions, findings: pd.DataFrame, catalog: Sequence[Rule]) -> list[Path]:
