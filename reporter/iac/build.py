@@ -60,6 +60,8 @@ class Unknown:
     kind: str  # column | table | tag | role
     key: str
     reason: str
+    adds: bool = False
+    """Whether the rules it touches apply at all is unknown too: rows they did not return are added."""
 
 
 @dataclass
@@ -129,8 +131,8 @@ class Builder:
     def policy_arn(self, account: str, name: str) -> str:
         return f"arn:{self.partition}:iam::{account}:policy/{name}"
 
-    def unknown(self, function_arn: str, kind: str, key: str, reason: str) -> None:
-        self.unknowns.append(Unknown(function_arn, kind, key, f"unresolved: {reason}"))
+    def unknown(self, function_arn: str, kind: str, key: str, reason: str, adds: bool = False) -> None:
+        self.unknowns.append(Unknown(function_arn, kind, key, f"unresolved: {reason}", adds or kind == "tag"))
 
     def role_problem(self, role_arn: str, reason: str) -> None:
         self.role_problems.setdefault(role_arn, []).append(reason)

@@ -222,8 +222,11 @@ class TemplateMapper(AttachedResources):
         vpc: Mapping[str, Any] = props["VpcConfig"] if isinstance(props.get("VpcConfig"), Mapping) else {}
         subnets = known("subnet_ids", vpc.get("SubnetIds", []))
         row["subnet_ids"] = [str(s) for s in subnets] if isinstance(subnets, list) else None
-        if subnets is None:  # whether it is in a VPC at all is unknown
+        if subnets is None:  # whether it is in a VPC at all is unknown: every network rule waits
             row["vpc_id"] = "unresolved"
+            problem = first_unresolved(vpc.get("SubnetIds"))
+            detail = problem.reason if problem else "known only at deploy"
+            self.b.unknown(arn, "table", "subnets", f"subnet_ids: {detail}", adds=True)
         groups = vpc.get("SecurityGroupIds", [])
         row["security_group_ids"] = (
             [str(g) for g in groups if isinstance(g, str)] if isinstance(groups, list) else []

@@ -7,7 +7,8 @@ new rule needs no entry here:
 - ``table`` T / ``role``: the function-scope rules that read T (derived tables through their sources);
 - ``tag`` K: the rules whose parameters include a ``*_tag_key`` setting equal to K. Only here are
   rows *added* where the rule returned none: an unknown tag value leaves unknown whether the rule
-  applies at all. (An unknown execution role is added by the engine itself: it is not in ``roles``.)
+  applies at all; so are an unknown subnet list's (whether the function is in a VPC is unknown).
+  (An unknown execution role is added by the engine itself: it is not in ``roles``.)
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def apply_unknowns(
         for rule in touched_rules(unknown, catalog, settings):
             key = (rule.id, unknown.function_arn)
             reasons.setdefault(key, []).append(unknown.reason)
-            if unknown.kind == "tag":
+            if unknown.adds:
                 adds.add(key)
     out = findings.copy()
     keys = list(zip(out["rule_id"].astype(object), out["resource_arn"].astype(object), strict=True))

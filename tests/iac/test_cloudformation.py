@@ -149,6 +149,30 @@ def test_unknown_values_are_errors_never_verdicts(tmp_path: Path) -> None:
     assert not (f["status"].isin(["fail"]) & f["rule_id"].isin(["LG-COST-01", "LG-IAM-07"])).any()
 
 
+def test_an_unknown_subnet_list_leaves_every_network_rule_unresolved(tmp_path: Path) -> None:
+    result = scan_files(
+        tmp_path,
+        {
+            "app.yaml": f"""
+        Parameters:
+          Subnets: {{Type: "List<AWS::EC2::Subnet::Id>"}}
+        Resources:{ROLE}
+          Fn:
+            Type: AWS::Lambda::Function
+            Properties:
+              Runtime: python3.13
+              Handler: a.b
+              Code: {{ZipFile: "x"}}
+              Role: !GetAtt Role.Arn
+              VpcConfig: {{SubnetIds: !Ref Subnets, SecurityGroupIds: [sg-1]}}
+        """
+        },
+    )
+    v = verdicts(result.findings, "Fn")
+    assert {v["LG-NET-01"], v["LG-NET-02"], v["LG-NET-03"]} == {"error"}
+    assert reason(result.findings, "LG-NET-02", "Fn").startswith("unresolved: subnet_ids: parameter Subnets")
+
+
 def test_secrets_are_judged_and_their_values_never_leave(tmp_path: Path) -> None:
     value = "AKIAIOSFODNN7EXAMPLE"
     result = scan_files(
