@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from reporter.iac.resolve import Unresolved
 from reporter.iam import derive_role_tables
 from reporter.iam.public_access import statement_is_public
 from reporter.iam.tables import inline_policy_key
@@ -157,7 +158,7 @@ class Builder:
     ) -> None:
         """One resource-policy statement as Lambda writes it from AddPermission: ``pins`` maps the
         condition-forming parameters (SourceArn, SourceAccount, PrincipalOrgID, EventSourceToken,
-        FunctionUrlAuthType) to their values; an unknown value still pins to one fixed value."""
+        FunctionUrlAuthType) to their values."""
         if principal == "*":
             principal_doc: Any = "*"
         elif principal.isdigit() or principal.startswith("arn:"):
@@ -165,14 +166,18 @@ class Builder:
             principal_doc = {"AWS": principal if principal.startswith("arn:") else root}
         else:
             principal_doc = {"Service": principal}
+        unknown = [f"{k}: {v.reason}" for k, v in pins.items() if isinstance(v, Unresolved)]
+        if unknown:  # an unknown value might be a wildcard: whether it pins the caller is unknown
+            self.unknown(
+                function_arn, "table", "function_policies", f"permission {sid}: {'; '.join(unknown)}"
+            )
+            return
         condition: dict[str, dict[str, Any]] = {}
         for name, value in pins.items():
             if value is None or name not in _PINS:
                 continue
             operator, key = _PINS[name]
-            condition.setdefault(operator, {})[key] = (
-                value if isinstance(value, str) else f"<{name} at deploy>"
-            )
+            condition.setdefault(operator, {})[key] = str(value)
         statement: dict[str, Any] = {"Effect": "Allow", "Principal": principal_doc, "Action": action}
         if condition:
             statement["Condition"] = condition

@@ -247,3 +247,44 @@ def test_malformed_files_are_one_line_and_the_others_still_scan(tmp_path: Path) 
         scan_files(tmp_path, {})
     result = scan_files(tmp_path, {"ok.json": json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}})})
     assert result.loaded.scanned[0].endswith("ok.json") and len(result.loaded.problems) == 2
+
+
+@pytest.mark.parametrize(
+    ("properties", "verdict"),
+    [
+        ('Principal: "*"', "fail"),
+        ('Principal: "*"\n              FunctionUrlAuthType: NONE', "fail"),  # not a pinning condition
+        ('Principal: "*"\n              PrincipalOrgID: o-abc123', "pass"),
+        ("Principal: s3.amazonaws.com", "fail"),  # any bucket, any account: confused deputy
+        ("Principal: s3.amazonaws.com\n              SourceAccount: !Ref AWS::AccountId", "pass"),
+        ('Principal: "123456789012"', "pass"),
+        ('Principal: "*"\n              SourceArn: !Ref CallerArn', "error"),  # might be a wildcard
+    ],
+)
+def test_permissions_are_judged_as_their_live_policy_statements(
+    tmp_path: Path, properties: str, verdict: str
+) -> None:
+    result = scan_files(
+        tmp_path,
+        {
+            "app.yaml": f"""
+        Parameters:
+          CallerArn: {{Type: String}}
+        Resources:{ROLE}
+          Fn:
+            Type: AWS::Lambda::Function
+            Properties:
+              Runtime: python3.13
+              Handler: a.b
+              Code: {{ZipFile: "x"}}
+              Role: !GetAtt Role.Arn
+          Invoke:
+            Type: AWS::Lambda::Permission
+            Properties:
+              FunctionName: !GetAtt Fn.Arn
+              Action: lambda:InvokeFunction
+              {properties}
+        """
+        },
+    )
+    assert verdicts(result.findings, "Fn")["LG-PUB-01"] == verdict
