@@ -6,8 +6,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-KINDS = ("cloudformation", "sam", "cdk", "terraform")
-
 
 @dataclass(frozen=True)
 class Problem:
@@ -29,6 +27,7 @@ class Template:
     path: str
     """The file as given on the command line (relative paths stay relative)."""
     kind: str
+    """cloudformation | sam | cdk"""
     body: dict[str, Any]
     """Parameters, Conditions, Mappings, Resources (SAM already expanded)."""
     lines: dict[str, int] = field(default_factory=dict)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,6 +10,8 @@ from reporter.iac.build import Builder, Location, canonical
 from reporter.iac.model import Plan
 from reporter.iac.resolve import Unresolved, first_unresolved
 from reporter.iac.secrets_check import judge_variables
+
+_KEY = re.compile(r"\[[^\]]*\]$")
 
 
 class PlanMapper:
@@ -39,11 +42,9 @@ class PlanMapper:
     def targets(self, res: Mapping[str, Any], name: str, kinds: tuple[str, ...]) -> list[str] | Unresolved:
         """Addresses of the ``kinds`` resources attribute ``name`` refers to, per the configuration."""
         found: list[str] = []
-        key = (
-            res["address"][len(res["address"].rstrip("]").rsplit("[", 1)[0]) :]
-            if res["address"].endswith("]")
-            else ""
-        )
+        # for_each/count key of this instance: an indexed target is followed to the same key
+        match = _KEY.search(res["address"])
+        key = match.group(0) if match else ""
         for ref in (res.get("references") or {}).get(name, []):
             for config, addresses in self.instances.items():
                 if (ref == config or ref.startswith(config + ".")) and self.by_address[addresses[0]][
