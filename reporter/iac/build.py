@@ -22,15 +22,19 @@ the only offline copy at hand; a managed policy it does not know is unresolved, 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+import pyarrow as pa
+
+from reporter.iac.model import Problem
 from reporter.iac.resolve import Unresolved
 from reporter.iam import derive_role_tables
 from reporter.iam.public_access import statement_is_public
 from reporter.iam.tables import inline_policy_key
-from reporter.inventory import GLOBAL_REGION, Inventory
+from reporter.inventory import GLOBAL_REGION, SCHEMAS, Inventory
 
 COLLECTOR = "iac"
 _PINS: dict[str, tuple[str, str]] = {
@@ -71,6 +75,7 @@ class Built:
     locations: dict[str, Location]
     """function ARN → where the function is declared."""
     unknowns: list[Unknown]
+    problems: list[Problem] = field(default_factory=list)
 
 
 def canonical(document: Any) -> str:
@@ -101,6 +106,44 @@ def aws_managed_documents() -> dict[str, dict[str, Any]]:
     }
 
 
+class ShapeError(ValueError):
+    """A property of a template or plan has a shape no deployment could have (a list where a name
+    goes): the resource is reported as malformed, never read as "not set"."""
+
+
+def _shown(value: Any) -> str:
+    return type(value).__name__ if isinstance(value, list | dict) else repr(value)[:40]
+
+
+def _typed(column: str, kind: pa.DataType, value: Any) -> Any:
+    """``value`` as the column's type allows (numbers for names are written as text), or ShapeError."""
+    if value is None:
+        return None
+    if kind == pa.string():
+        if isinstance(value, str):
+            return value
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+    elif kind == pa.int64():
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif kind == pa.bool_():
+        if isinstance(value, bool):
+            return value
+    elif kind == pa.float64():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    elif pa.types.is_list(kind):
+        if isinstance(value, list):
+            return [_typed(column, kind.value_type, v) for v in value]
+    elif pa.types.is_map(kind):
+        if isinstance(value, Mapping):
+            return {str(k): _typed(column, kind.item_type, v) for k, v in value.items()}
+    else:
+        return value
+    raise ShapeError(f"{column}: expected {kind}, found {_shown(value)}")
+
+
 @dataclass
 class Builder:
     region: str
@@ -110,6 +153,8 @@ class Builder:
     unknowns: list[Unknown] = field(default_factory=list)
     role_problems: dict[str, list[str]] = field(default_factory=dict)
     """role ARN → why its analysis is unresolved."""
+    problems: list[Problem] = field(default_factory=list)
+    """Resources left out because a property has an impossible shape."""
     _files: int = 0
 
     # --- files and rows -----------------------------------------------------------------------
@@ -121,7 +166,10 @@ class Builder:
         return account
 
     def add(self, table: str, **row: Any) -> None:
-        self.records.setdefault(table, []).append(row)
+        schema = SCHEMAS[table]
+        self.records.setdefault(table, []).append(
+            {k: _typed(k, schema.field(k).type, v) for k, v in row.items()}
+        )
 
     def function_arn(self, account: str, name: str) -> str:
         return f"arn:{self.partition}:lambda:{self.region}:{account}:function:{name}"
@@ -196,6 +244,36 @@ class Builder:
     def inline_key(self, role_arn: str, name: str) -> str:
         return inline_policy_key(role_arn, name)
 
+    def malformed(self, path: str, line: int | None, what: str, exc: Exception) -> None:
+        detail = str(exc) if isinstance(exc, ShapeError) else f"{type(exc).__name__}: {exc}"
+        self.problems.append(
+            Problem(path, line, f"{what} left out, a property has an unexpected shape: {detail}")
+        )
+
+    def mark(self) -> tuple[dict[str, int], int, set[str], dict[str, int], int]:
+        """Where the rows stand, so that a file that cannot be mapped is taken out whole."""
+        return (
+            {t: len(r) for t, r in self.records.items()},
+            len(self.unknowns),
+            set(self.locations),
+            {k: len(v) for k, v in self.role_problems.items()},
+            len(self.problems),
+        )
+
+    def rollback(self, mark: tuple[dict[str, int], int, set[str], dict[str, int], int]) -> None:
+        rows, unknowns, locations, role_problems, problems = mark
+        for table in list(self.records):
+            del self.records[table][rows.get(table, 0) :]
+        del self.unknowns[unknowns:]
+        del self.problems[problems:]
+        for key in set(self.locations) - locations:
+            del self.locations[key]
+        for key in list(self.role_problems):
+            if key not in role_problems:
+                del self.role_problems[key]
+            else:
+                del self.role_problems[key][role_problems[key] :]
+
     # --- the end ------------------------------------------------------------------------------
     def finish(self) -> Built:
         self._add_external_policies()
@@ -215,7 +293,7 @@ class Builder:
         for name, derived in derive_role_tables(inventory["roles"], inventory["policy_documents"]).items():
             inventory[name] = derived
         self._mark_roles(inventory)
-        return Built(inventory, self.locations, self.unknowns)
+        return Built(inventory, self.locations, self.unknowns, self.problems)
 
     def _add_external_policies(self) -> None:
         """Attached policies and boundaries not defined in the file: AWS-managed ones from the

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reporter.iac.build import Builder
+from reporter.iac.build import Builder, ShapeError, _shown
 from reporter.iac.resolve import Resolver, Unresolved
 
 
@@ -195,7 +195,12 @@ class AttachedResources:
 
 
 def _int(value: Any) -> int | None:
-    try:
-        return None if value is None or isinstance(value, Unresolved) else int(value)
-    except (TypeError, ValueError):
+    """An integer property (CloudFormation accepts "30" for 30); anything else is a malformed
+    template, raised as ShapeError rather than read as "not set"."""
+    if value is None or isinstance(value, Unresolved):
         return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    raise ShapeError(f"expected a number, found {_shown(value)}")

@@ -110,17 +110,20 @@ class TemplateMapper(AttachedResources):
     # --- the mapping --------------------------------------------------------------------------
     def map(self) -> None:
         live = {k: v for k, v in self.resources.items() if self._exists(v)}
+        handlers = {"AWS::IAM::Role": "_role", "AWS::Lambda::Function": "_function"}
         # Roles first (functions and policies attach to them), then functions, then the rest.
-        for logical, res in live.items():
-            if res.get("Type") == "AWS::IAM::Role":
-                self._role(logical, self.r.value(self._props(res)))
-        for logical, res in live.items():
-            if res.get("Type") == "AWS::Lambda::Function":
-                self._function(logical, self.r.value(self._props(res)))
-        for logical, res in live.items():
-            handler = _LATER.get(str(res.get("Type")))
-            if handler:
-                getattr(self, handler)(logical, self.r.value(self._props(res)))
+        for wanted in ("AWS::IAM::Role", "AWS::Lambda::Function", None):
+            for logical, res in live.items():
+                kind = str(res.get("Type"))
+                handler = handlers.get(kind) if wanted else _LATER.get(kind)
+                if handler and (wanted is None or kind == wanted):
+                    try:
+                        getattr(self, handler)(logical, self.r.value(self._props(res)))
+                    except (ValueError, TypeError, AttributeError, KeyError) as exc:
+                        self.roles.pop(logical, None)
+                        self.b.malformed(
+                            self.path, self.lines.get(logical), f"resource {logical} ({kind})", exc
+                        )
         for role in self.roles.values():
             self.b.add("roles", **role)
         self._subnets()

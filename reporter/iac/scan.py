@@ -10,8 +10,9 @@ row in a scan: they are listed as not applicable, never counted as passes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +22,7 @@ from reporter.findings import FINDING_COLUMNS
 from reporter.iac.build import Builder, Built
 from reporter.iac.cfn_map import TemplateMapper
 from reporter.iac.files import load_paths
-from reporter.iac.model import Loaded
+from reporter.iac.model import Loaded, Problem
 from reporter.iac.terraform import map_plan
 from reporter.iac.unresolved import apply_unknowns
 from reporter.outputs import fail_on_exit, write_findings_csv, write_findings_json
@@ -72,11 +73,19 @@ def not_applicable_rules(catalog: Sequence[Rule]) -> list[Rule]:
 
 
 def build(loaded: Loaded, region: str, partition: str = "aws") -> Built:
+    """The inventory of everything loaded; a file that cannot be mapped is a problem, taken out whole."""
     builder = Builder(region=region, partition=partition)
-    for template in loaded.templates:
-        TemplateMapper(builder, template.path, template.body, template.lines, template.labels).map()
-    for plan in loaded.plans:
-        map_plan(builder, plan)
+    jobs: list[tuple[str, Callable[[], None]]] = [
+        (t.path, TemplateMapper(builder, t.path, t.body, t.lines, t.labels).map) for t in loaded.templates
+    ]
+    jobs += [(p.path, partial(map_plan, builder, p)) for p in loaded.plans]
+    for path, job in jobs:
+        mark = builder.mark()
+        try:
+            job()
+        except Exception as exc:  # bad input must be one line, never a traceback
+            builder.rollback(mark)
+            builder.problems.append(Problem(path, None, f"cannot be mapped: {type(exc).__name__}: {exc}"))
     return builder.finish()
 
 
@@ -95,6 +104,7 @@ def scan(options: ScanOptions) -> ScanResult:
     catalog = load_catalog()
     waivers = load_waivers(options.waivers, [r.id for r in catalog]) if options.waivers else ()
     built = build(loaded, options.region, options.partition)
+    loaded.problems += built.problems
     settings = options.settings
     findings = run_rules(built.inventory, settings, rules=catalog)
     findings = apply_unknowns(findings, built.unknowns, catalog, settings, built.inventory)
@@ -164,7 +174,7 @@ def summary_text(findings: pd.DataFrame, loaded: Loaded, na: Sequence[Rule], out
         lines.append(f"Skipped (not a template or plan): {len(loaded.skipped)} file(s)")
         lines += [f"  {s}" for s in loaded.skipped]
     if loaded.problems:
-        lines.append(f"Not scanned: {len(loaded.problems)} file(s) with errors (listed on stderr)")
+        lines.append(f"Left out: {len(loaded.problems)} malformed file(s) or resource(s) (listed on stderr)")
     if outputs:
         lines.append("Outputs:")
         lines += [f"  {p}" for p in outputs]

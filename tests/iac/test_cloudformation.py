@@ -288,3 +288,40 @@ def test_permissions_are_judged_as_their_live_policy_statements(
         },
     )
     assert verdicts(result.findings, "Fn")["LG-PUB-01"] == verdict
+
+
+def test_impossible_property_shapes_leave_the_resource_out_with_one_line(tmp_path: Path) -> None:
+    result = scan_files(
+        tmp_path,
+        {
+            "app.yaml": f"""
+        Resources:{ROLE}
+          Broken:
+            Type: AWS::Lambda::Function
+            Properties:
+              Runtime: python3.13
+              Role: !GetAtt Role.Arn
+              ReservedConcurrentExecutions: [5]
+              Tags: [{{Key: CostControl, Value: HighRisk}}]
+          Odd:
+            Type: AWS::Lambda::Function
+            Properties:
+              Runtime: python3.13
+              Role: !GetAtt Role.Arn
+              Environment: {{Variables: [1, 2]}}
+          Fine:
+            Type: AWS::Lambda::Function
+            Properties:
+              Runtime: python3.13
+              Role: !GetAtt Role.Arn
+        """
+        },
+    )
+    problems = [str(p) for p in result.loaded.problems]
+    assert len(problems) == 2 and all("\n" not in p for p in problems)
+    assert problems[0].endswith(
+        "app.yaml:10: resource Broken (AWS::Lambda::Function) left out, a property has "
+        "an unexpected shape: expected a number, found list"
+    )
+    assert ":17: resource Odd" in problems[1]
+    assert set(result.findings["resource_id"]) == {"Fine"}  # never "no reserved concurrency" for Broken
