@@ -23,7 +23,7 @@ from reporter.iac.build import Builder, Built
 from reporter.iac.cfn_map import TemplateMapper
 from reporter.iac.files import load_paths
 from reporter.iac.model import Loaded, Problem
-from reporter.iac.terraform import map_plan
+from reporter.iac.tf_map import map_plan
 from reporter.iac.unresolved import apply_unknowns
 from reporter.outputs import fail_on_exit, write_findings_csv, write_findings_json
 from reporter.rules.catalog import Rule

@@ -18,10 +18,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from reporter.iac.build import Builder
 from reporter.iac.model import Plan, Problem
 from reporter.iac.resolve import Unresolved
-from reporter.iac.tf_map import PlanMapper
 
 _INDEX = re.compile(r"\[[^\]]*\]$")
 
@@ -125,27 +123,6 @@ def _region(configuration: Any) -> str | None:
     return region if isinstance(region, str) else None
 
 
-REGIONAL = (
-    "functions",
-    "function_policies",
-    "function_urls",
-    "provisioned_concurrency",
-    "subnets",
-    "log_groups",
-    "alarms",
-)
-
-
-def map_plan(builder: Builder, plan: Plan) -> None:
-    mapper = PlanMapper(builder, plan)
-    mapper.map()
-    if plan.region:  # the provider's region, when the configuration states it as a constant
-        for table in REGIONAL:
-            for row in builder.records.get(table, []):
-                if row["account_id"] == mapper.account:
-                    row.setdefault("region", plan.region)
-
-
 def policy_json(text: Any, what: str) -> Any:
     """A policy given as JSON text (``jsonencode(...)`` in the plan), or Unresolved."""
     if isinstance(text, Unresolved):
@@ -156,3 +133,12 @@ def policy_json(text: Any, what: str) -> Any:
         return json.loads(str(text))
     except json.JSONDecodeError as exc:
         return Unresolved(f"{what} is not valid JSON ({exc.msg})")
+
+
+def unknown_variable_names(unknown: Any) -> list[str]:
+    """Environment variable names whose value is known only after apply (``after_unknown``)."""
+    if isinstance(unknown, list) and unknown and isinstance(unknown[0], Mapping):
+        variables = unknown[0].get("variables")
+        if isinstance(variables, Mapping):
+            return [str(k) for k, v in variables.items() if v is True]
+    return []

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from reporter.iac.build import Builder, Location, canonical
 from reporter.iac.model import Plan
 from reporter.iac.resolve import Unresolved, first_unresolved
 from reporter.iac.secrets_check import judge_variables
+from reporter.iac.terraform import _config_address, policy_json, unknown_variable_names
 
+_PIN_ATTRS = {
+    "SourceArn": "source_arn",
+    "SourceAccount": "source_account",
+    "PrincipalOrgID": "principal_org_id",
+    "EventSourceToken": "event_source_token",
+    "FunctionUrlAuthType": "function_url_auth_type",
+}
 _KEY = re.compile(r"\[[^\]]*\]$")
 
 
 class PlanMapper:
     def __init__(self, builder: Builder, plan: Plan) -> None:
-        from reporter.iac.terraform import _config_address
-
         self.b, self.plan = builder, plan
         self.account = builder.add_file(plan.path)
         self.by_type: dict[str, list[dict[str, Any]]] = {}
@@ -26,6 +32,7 @@ class PlanMapper:
             self.by_type.setdefault(str(res.get("type")), []).append(res)
             self.instances.setdefault(_config_address(res["address"]), []).append(res["address"])
         self.by_address = {r["address"]: r for r in plan.resources}
+        self.names: dict[str, str] = {}  # deployed function name/ARN → address
         self.role_arns: dict[str, str] = {}  # role address → role ARN used in the inventory
         self.roles: dict[str, dict[str, Any]] = {}
         self.unresolved_policies: dict[str, str] = {}
@@ -43,8 +50,7 @@ class PlanMapper:
         """Addresses of the ``kinds`` resources attribute ``name`` refers to, per the configuration."""
         found: list[str] = []
         # for_each/count key of this instance: an indexed target is followed to the same key
-        match = _KEY.search(res["address"])
-        key = match.group(0) if match else ""
+        key = match.group(0) if (match := _KEY.search(res["address"])) else ""
         for ref in (res.get("references") or {}).get(name, []):
             for config, addresses in self.instances.items():
                 if (ref == config or ref.startswith(config + ".")) and self.by_address[addresses[0]][
@@ -79,70 +85,91 @@ class PlanMapper:
 
     # --- the mapping --------------------------------------------------------------------------
     def map(self) -> None:
-        for res in self.by_type.get("aws_iam_role", []):
-            self._role(res)
-        names = self._function_names()
-        for res in self.by_type.get("aws_lambda_function", []):
-            self._function(res)
+        self._each("aws_iam_role", self._role)
+        self.names = self._function_names()
+        self._each("aws_lambda_function", self._function)
         self._policies()
-        for res in self.by_type.get("aws_lambda_permission", []):
-            self._permission(res, names)
-        for res in self.by_type.get("aws_lambda_function_url", []):
-            fn = self._fn(res, names)
-            if fn:
-                auth = self.attr(res, "authorization_type")
-                if isinstance(auth, Unresolved):
-                    self.b.unknown(fn, "table", "function_urls", auth.reason)
-                    continue
-                cors = self._block(res, "cors").get("allow_origins") or []
-                self.b.add(
-                    "function_urls",
-                    account_id=self.account,
-                    function_arn=fn,
-                    qualifier=self.attr(res, "qualifier"),
-                    url=f"<URL of {res['address']}, assigned at apply>",
-                    auth_type=str(auth),
-                    cors_allow_origins=[str(c) for c in cors],
-                )
-        for res in self.by_type.get("aws_lambda_provisioned_concurrency_config", []):
-            fn = self._fn(res, names)
-            requested = self.attr(res, "provisioned_concurrent_executions")
-            if fn and isinstance(requested, int):
-                self.b.add(
-                    "provisioned_concurrency",
-                    account_id=self.account,
-                    function_arn=fn,
-                    qualifier=str(self.attr(res, "qualifier")),
-                    requested=requested,
-                    allocated=None,
-                    status=None,
-                )
-        for res in self.by_type.get("aws_cloudwatch_log_group", []):
-            name = self.attr(res, "name")
-            if isinstance(name, str) and name.startswith("/aws/lambda/"):
-                target = name.removeprefix("/aws/lambda/")
-                retention = self.attr(res, "retention_in_days")
-                self.b.add(
-                    "log_groups",
-                    account_id=self.account,
-                    log_group=name,
-                    function_name=names.get(target, target),
-                    retention_days=retention if isinstance(retention, int) and retention > 0 else None,
-                    stored_bytes=0,
-                )
-        for res in self.by_type.get("aws_cloudwatch_metric_alarm", []):
-            dims = self.attr(res, "dimensions") or {}
-            if isinstance(dims, Mapping) and isinstance(dims.get("FunctionName"), str):
-                self.b.add(
-                    "alarms",
-                    account_id=self.account,
-                    alarm_name=res["address"],
-                    function_name=names.get(dims["FunctionName"], dims["FunctionName"]),
-                    metric_name=str(self.attr(res, "metric_name")),
-                    namespace=str(self.attr(res, "namespace")),
-                )
+        handlers: list[tuple[str, Callable[[Mapping[str, Any]], None]]] = [
+            ("aws_lambda_permission", self._permission),
+            ("aws_lambda_function_url", self._url),
+            ("aws_lambda_provisioned_concurrency_config", self._provisioned),
+            ("aws_cloudwatch_log_group", self._log_group),
+            ("aws_cloudwatch_metric_alarm", self._alarm),
+        ]
+        for kind, handler in handlers:
+            self._each(kind, handler)
         for role in self.roles.values():
             self.b.add("roles", **role)
+
+    def _each(self, kind: str, handler: Callable[[Mapping[str, Any]], None]) -> None:
+        """``handler`` on every resource of ``kind``; one with an impossible shape is left out."""
+        for res in self.by_type.get(kind, []):
+            try:
+                handler(res)
+            except (ValueError, TypeError, AttributeError, KeyError) as exc:
+                self.roles.pop(res["address"], None)
+                self.b.malformed(self.plan.path, None, f"resource {res['address']}", exc)
+
+    def _url(self, res: Mapping[str, Any]) -> None:
+        fn = self._fn(res)
+        if not fn:
+            return
+        auth = self.attr(res, "authorization_type")
+        if isinstance(auth, Unresolved):
+            self.b.unknown(fn, "table", "function_urls", auth.reason)
+            return
+        cors = self._block(res, "cors").get("allow_origins") or []
+        self.b.add(
+            "function_urls",
+            account_id=self.account,
+            function_arn=fn,
+            qualifier=self.attr(res, "qualifier"),
+            url=f"<URL of {res['address']}, assigned at apply>",
+            auth_type=str(auth),
+            cors_allow_origins=[str(c) for c in cors],
+        )
+
+    def _provisioned(self, res: Mapping[str, Any]) -> None:
+        fn = self._fn(res)
+        requested = self.attr(res, "provisioned_concurrent_executions")
+        if fn and isinstance(requested, Unresolved):
+            self.b.unknown(fn, "table", "provisioned_concurrency", requested.reason)
+        elif fn:
+            self.b.add(
+                "provisioned_concurrency",
+                account_id=self.account,
+                function_arn=fn,
+                qualifier=str(self.attr(res, "qualifier")),
+                requested=requested,
+                allocated=None,
+                status=None,
+            )
+
+    def _log_group(self, res: Mapping[str, Any]) -> None:
+        name = self.attr(res, "name")
+        if isinstance(name, str) and name.startswith("/aws/lambda/"):
+            target = name.removeprefix("/aws/lambda/")
+            retention = self.attr(res, "retention_in_days")
+            self.b.add(
+                "log_groups",
+                account_id=self.account,
+                log_group=name,
+                function_name=self.names.get(target, target),
+                retention_days=None if retention in (0, None) else retention,  # 0 = never expires
+                stored_bytes=0,
+            )
+
+    def _alarm(self, res: Mapping[str, Any]) -> None:
+        dims = self.attr(res, "dimensions") or {}
+        if isinstance(dims, Mapping) and isinstance(dims.get("FunctionName"), str):
+            self.b.add(
+                "alarms",
+                account_id=self.account,
+                alarm_name=res["address"],
+                function_name=self.names.get(dims["FunctionName"], dims["FunctionName"]),
+                metric_name=str(self.attr(res, "metric_name")),
+                namespace=str(self.attr(res, "namespace")),
+            )
 
     def _function_names(self) -> dict[str, str]:
         """Deployed function name/ARN → address (findings name functions by address)."""
@@ -155,8 +182,8 @@ class PlanMapper:
                     names[value] = res["address"]
         return names
 
-    def _fn(self, res: Mapping[str, Any], names: Mapping[str, str]) -> str | None:
-        address = self.one(res, "function_name", ("aws_lambda_function",), names)
+    def _fn(self, res: Mapping[str, Any]) -> str | None:
+        address = self.one(res, "function_name", ("aws_lambda_function",), self.names)
         if isinstance(address, str) and address in self.by_address:
             return self.b.function_arn(self.account, address)
         return None
@@ -165,7 +192,7 @@ class PlanMapper:
         address = res["address"]
         arn = self.b.role_arn(self.account, address)
         self.role_arns[address] = arn
-        trust = _policy(self.attr(res, "assume_role_policy"), "assume_role_policy")
+        trust = policy_json(self.attr(res, "assume_role_policy"), "assume_role_policy")
         if isinstance(trust, Unresolved):
             self.b.role_problem(arn, f"trust policy: {trust.reason}")
         boundary = self.one(res, "permissions_boundary", ("aws_iam_policy",), {})
@@ -199,7 +226,7 @@ class PlanMapper:
         }
 
     def _inline(self, role_arn: str, name: str, text: Any) -> None:
-        document = _policy(text, f"policy {name}")
+        document = policy_json(text, f"policy {name}")
         if isinstance(document, Unresolved):
             self.b.role_problem(role_arn, document.reason)
             document = {"Version": "2012-10-17", "Statement": []}
@@ -214,7 +241,7 @@ class PlanMapper:
 
     def _policies(self) -> None:
         for res in self.by_type.get("aws_iam_policy", []):
-            document = _policy(self.attr(res, "policy"), f"policy {res['address']}")
+            document = policy_json(self.attr(res, "policy"), f"policy {res['address']}")
             arn = self.b.policy_arn(self.account, res["address"])
             if isinstance(document, Unresolved):
                 self.unresolved_policies[arn] = document.reason
@@ -257,24 +284,24 @@ class PlanMapper:
         role = self._role_of(res)
         if role is None:
             value = self.attr(res, "role")
-            self.b.unknown(
-                arn,
-                "table",
-                "roles",
-                f"execution role {value if isinstance(value, str) else ''} is not defined in this plan"
-                if not isinstance(value, Unresolved)
-                else value.reason,
+            why = (
+                value.reason
+                if isinstance(value, Unresolved)
+                else f"execution role {value} is not defined in this plan"
             )
+            self.b.unknown(arn, "table", "roles", why)
         vpc = self._block(res, "vpc_config")
         subnets: Any = vpc.get("subnet_ids") if vpc else []
         if vpc and not subnets:
             subnets = self.targets(res, "vpc_config", ("aws_subnet",))
         subnet_ids = known("subnet_ids", subnets)
+        if subnet_ids is None:  # whether it is in a VPC at all is unknown: every network rule waits
+            self.b.unknown(arn, "table", "subnets", "subnet_ids: known only after apply", adds=True)
         env = self._block(res, "environment").get("variables") or {}
         unknown_env = (self.plan.unknown.get(address) or {}).get("environment")
         variables = {str(k): v for k, v in env.items()} if isinstance(env, Mapping) else {}
         if unknown_env:
-            for name in _unknown_keys(unknown_env):
+            for name in unknown_variable_names(unknown_env):
                 variables[name] = Unresolved("known only after apply")
         reserved = known("reserved_concurrency", self.attr(res, "reserved_concurrent_executions"))
         tags: dict[str, str] = {}
@@ -300,7 +327,7 @@ class PlanMapper:
             env_var_names=sorted(variables),
             secret_env_var_names=judge_variables(variables, {}, None, arn, self.b),
             tracing_mode=self._block(res, "tracing_config").get("mode"),
-            reserved_concurrency=reserved if isinstance(reserved, int) and reserved >= 0 else None,
+            reserved_concurrency=None if reserved == -1 else reserved,  # -1: unreserved
             snap_start=self._block(res, "snap_start").get("apply_on") or "None",
             tags=tags,
         )
@@ -314,12 +341,8 @@ class PlanMapper:
                 continue
             zone = self.attr(res, "availability_zone")
             if not isinstance(zone, str):
-                self.b.unknown(
-                    function_arn,
-                    "table",
-                    "subnets",
-                    f"the Availability Zone of {sid} is known only after apply",
-                )
+                why = f"the Availability Zone of {sid} is known only after apply"
+                self.b.unknown(function_arn, "table", "subnets", why)
                 continue
             self.b.unknown(
                 function_arn, "column", "nat_default_route", f"the routes of {sid} are not read from plans"
@@ -340,38 +363,37 @@ class PlanMapper:
                     igw_default_route=False,
                 )
 
-    def _permission(self, res: Mapping[str, Any], names: Mapping[str, str]) -> None:
-        fn = self._fn(res, names)
+    def _permission(self, res: Mapping[str, Any]) -> None:
+        fn = self._fn(res)
         principal = self.attr(res, "principal")
         if fn is None or principal is None:
             return
         if isinstance(principal, Unresolved):
             self.b.unknown(fn, "table", "function_policies", principal.reason)
             return
-        attrs = {
-            "SourceArn": "source_arn",
-            "SourceAccount": "source_account",
-            "PrincipalOrgID": "principal_org_id",
-            "EventSourceToken": "event_source_token",
-            "FunctionUrlAuthType": "function_url_auth_type",
-        }
-        pins = {name: self.attr(res, attr) for name, attr in attrs.items()}
+        pins = {name: self.attr(res, attr) for name, attr in _PIN_ATTRS.items()}
         sid = str(self.attr(res, "statement_id") or res["address"])
         self.b.permission(
             self.account, fn, sid, str(principal), self.attr(res, "action") or "lambda:InvokeFunction", pins
         )
 
 
-def _policy(text: Any, what: str) -> Any:
-    from reporter.iac.terraform import policy_json
+REGIONAL = (
+    "functions",
+    "function_policies",
+    "function_urls",
+    "provisioned_concurrency",
+    "subnets",
+    "log_groups",
+    "alarms",
+)
 
-    return policy_json(text, what)
 
-
-def _unknown_keys(unknown: Any) -> list[str]:
-    """Variable names whose value is unknown, from ``after_unknown.environment``."""
-    if isinstance(unknown, list) and unknown and isinstance(unknown[0], Mapping):
-        variables = unknown[0].get("variables")
-        if isinstance(variables, Mapping):
-            return [str(k) for k, v in variables.items() if v is True]
-    return []
+def map_plan(builder: Builder, plan: Plan) -> None:
+    mapper = PlanMapper(builder, plan)
+    mapper.map()
+    if plan.region:  # the provider's region, when the configuration states it as a constant
+        for table in REGIONAL:
+            for row in builder.records.get(table, []):
+                if row["account_id"] == mapper.account:
+                    row.setdefault("region", plan.region)

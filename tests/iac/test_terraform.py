@@ -51,3 +51,16 @@ def test_a_malformed_plan_is_one_line(tmp_path: Path) -> None:
     loaded = load_paths([tmp_path], "us-east-1")
     assert len(loaded.plans) == 1 and len(loaded.problems) == 1
     assert str(loaded.problems[0]).endswith("bad.json: malformed plan: no planned_values.root_module")
+
+
+def test_impossible_shapes_in_a_plan_leave_the_resource_out(tmp_path: Path) -> None:
+    plan = json.loads(PLAN.read_text(encoding="utf-8"))
+    plan["planned_values"]["root_module"]["resources"][3]["values"]["reserved_concurrent_executions"] = [3]
+    result = scan_files(tmp_path, {"plan.json": json.dumps(plan)})
+    assert [
+        str(p)
+        .rsplit(": ", 2)[0]
+        .endswith(f"plan.json: resource {US} left out, a property has an unexpected shape")
+        for p in result.loaded.problems
+    ] == [True]
+    assert US not in set(result.findings["resource_id"]) and EU in set(result.findings["resource_id"])
