@@ -29,7 +29,9 @@ _LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "no
 _SCORES = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
 
 
-def sarif_log(findings: pd.DataFrame, catalog: Sequence[Rule]) -> dict[str, Any]:
+def sarif_log(
+    findings: pd.DataFrame, catalog: Sequence[Rule], not_applicable: Sequence[str] = ()
+) -> dict[str, Any]:
     """The SARIF log of ``findings`` (scan findings with ``file``, ``line``, ``logical_id``)."""
     rules = sorted(catalog, key=lambda r: r.id)
     index = {r.id: i for i, r in enumerate(rules)}
@@ -54,6 +56,8 @@ def sarif_log(findings: pd.DataFrame, catalog: Sequence[Rule]) -> dict[str, Any]
                 },
                 "columnKind": "unicodeCodePoints",
                 "results": results,
+                # rules whose data only a live account holds: never judged on code, never a pass
+                "properties": {"notApplicableRules": list(not_applicable)},
             }
         ],
     }
@@ -123,8 +127,10 @@ def _uri(path: str) -> str:
     return quote(candidate.as_posix())
 
 
-def write_sarif(findings: pd.DataFrame, catalog: Sequence[Rule], path: Path) -> Path:
-    log = sarif_log(findings, catalog)
+def write_sarif(
+    findings: pd.DataFrame, catalog: Sequence[Rule], path: Path, not_applicable: Sequence[str] = ()
+) -> Path:
+    log = sarif_log(findings, catalog, not_applicable)
 
     def write(temp: Path) -> None:
         temp.write_text(json.dumps(log, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

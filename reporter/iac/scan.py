@@ -137,7 +137,8 @@ def _write(options: ScanOptions, findings: pd.DataFrame, catalog: Sequence[Rule]
         return written
     options.out.mkdir(parents=True, exist_ok=True)
     if "sarif" in options.formats:
-        written.append(write_sarif(findings, catalog, options.out / "findings.sarif"))
+        na = [r.id for r in not_applicable_rules(catalog)]
+        written.append(write_sarif(findings, catalog, options.out / "findings.sarif", na))
     if "json" in options.formats:
         written.append(write_findings_json(findings, options.out / "findings.json", SCAN_COLUMNS))
     if "csv" in options.formats:

@@ -87,6 +87,13 @@ def test_sarif_is_schema_valid_with_file_and_line_for_each(scanned: tuple[int, P
         for r in results
     } == {(rule, file, line) for file, line, rule, _s, _r in _expected()}
     assert {r["level"] for r in results if r["ruleId"] in ("LG-COST-01", "LG-PUB-02")} == {"error"}
+    assert log["runs"][0]["properties"]["notApplicableRules"] == [
+        "LG-CFG-01",
+        "LG-CFG-02",
+        "LG-CFG-03",
+        "LG-CFG-04",
+        "LG-COST-03",
+    ]
 
 
 def test_sarif_schema_rejects_a_broken_log() -> None:
