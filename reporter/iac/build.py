@@ -74,6 +74,8 @@ class Built:
     inventory: Inventory
     locations: dict[str, Location]
     """function ARN → where the function is declared."""
+    role_locations: dict[str, Location]
+    """function ARN → where its execution role is declared (when in the same file)."""
     unknowns: list[Unknown]
     problems: list[Problem] = field(default_factory=list)
 
@@ -150,6 +152,7 @@ class Builder:
     partition: str = "aws"
     records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     locations: dict[str, Location] = field(default_factory=dict)
+    role_locations: dict[str, Location] = field(default_factory=dict)
     unknowns: list[Unknown] = field(default_factory=list)
     role_problems: dict[str, list[str]] = field(default_factory=dict)
     """role ARN → why its analysis is unresolved."""
@@ -268,6 +271,7 @@ class Builder:
         del self.problems[problems:]
         for key in set(self.locations) - locations:
             del self.locations[key]
+            self.role_locations.pop(key, None)
         for key in list(self.role_problems):
             if key not in role_problems:
                 del self.role_problems[key]
@@ -293,7 +297,7 @@ class Builder:
         for name, derived in derive_role_tables(inventory["roles"], inventory["policy_documents"]).items():
             inventory[name] = derived
         self._mark_roles(inventory)
-        return Built(inventory, self.locations, self.unknowns, self.problems)
+        return Built(inventory, self.locations, self.role_locations, self.unknowns, self.problems)
 
     def _add_external_policies(self) -> None:
         """Attached policies and boundaries not defined in the file: AWS-managed ones from the

@@ -222,6 +222,9 @@ class TemplateMapper(AttachedResources):
         elif str(role) not in {r["role_arn"] for r in self.roles.values()}:
             self.b.unknown(arn, "table", "roles", f"execution role {role} is not defined in this file")
         row["role_arn"] = str(role)
+        for role_logical, record in self.roles.items():
+            if record["role_arn"] == row["role_arn"]:
+                self.b.role_locations[arn] = Location(self.path, self.lines.get(role_logical), role_logical)
         vpc: Mapping[str, Any] = props["VpcConfig"] if isinstance(props.get("VpcConfig"), Mapping) else {}
         subnets = known("subnet_ids", vpc.get("SubnetIds", []))
         row["subnet_ids"] = [str(s) for s in subnets] if isinstance(subnets, list) else None

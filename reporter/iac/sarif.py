@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from reporter import __version__
+from reporter.iac.build import Location
 from reporter.outputs import atomic_write
 from reporter.rules.catalog import Rule
 
@@ -30,7 +31,10 @@ _SCORES = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
 
 
 def sarif_log(
-    findings: pd.DataFrame, catalog: Sequence[Rule], not_applicable: Sequence[str] = ()
+    findings: pd.DataFrame,
+    catalog: Sequence[Rule],
+    not_applicable: Sequence[str] = (),
+    role_locations: Mapping[str, Location] | None = None,
 ) -> dict[str, Any]:
     """The SARIF log of ``findings`` (scan findings with ``file``, ``line``, ``logical_id``)."""
     rules = sorted(catalog, key=lambda r: r.id)
@@ -40,7 +44,23 @@ def sarif_log(
     rows.sort(
         key=lambda r: (str(r.file), int(r.line) if _has(r.line) else 0, str(r.rule_id), str(r.resource_id))
     )
-    results = [_result(row, index) for row in rows]
+    role_rules = {r.id for r in catalog if "roles" in r.reads}
+    results = []
+    for row in rows:
+        result = _result(row, index)
+        role = (role_locations or {}).get(str(row.resource_arn)) if row.rule_id in role_rules else None
+        if role is not None:  # the fix is usually in the execution role: point at it too
+            related: dict[str, Any] = {"artifactLocation": {"uri": _uri(role.path), "uriBaseId": "%SRCROOT%"}}
+            if role.line:
+                related["region"] = {"startLine": role.line}
+            result["relatedLocations"] = [
+                {
+                    "id": 1,
+                    "physicalLocation": related,
+                    "message": {"text": f"execution role {role.logical_id}"},
+                }
+            ]
+        results.append(result)
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -128,9 +148,13 @@ def _uri(path: str) -> str:
 
 
 def write_sarif(
-    findings: pd.DataFrame, catalog: Sequence[Rule], path: Path, not_applicable: Sequence[str] = ()
+    findings: pd.DataFrame,
+    catalog: Sequence[Rule],
+    path: Path,
+    not_applicable: Sequence[str] = (),
+    role_locations: Mapping[str, Location] | None = None,
 ) -> Path:
-    log = sarif_log(findings, catalog, not_applicable)
+    log = sarif_log(findings, catalog, not_applicable, role_locations)
 
     def write(temp: Path) -> None:
         temp.write_text(json.dumps(log, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -110,7 +110,7 @@ def scan(options: ScanOptions) -> ScanResult:
     findings = apply_unknowns(findings, built.unknowns, catalog, settings, built.inventory)
     findings, _report = apply_waivers(findings, waivers, settings.run_date)
     findings = _located(findings, built)
-    outputs = _write(options, findings, catalog)
+    outputs = _write(options, findings, catalog, built)
     na = not_applicable_rules(catalog)
     code = 1 if options.fail_on and fail_on_exit(findings, options.fail_on) else 0
     return ScanResult(code, findings, loaded, na, outputs, summary_text(findings, loaded, na, outputs))
@@ -129,7 +129,7 @@ def _located(findings: pd.DataFrame, built: Built) -> pd.DataFrame:
     return out.astype(dict.fromkeys(("source", "file", "line", "logical_id", "label"), "string[pyarrow]"))
 
 
-def _write(options: ScanOptions, findings: pd.DataFrame, catalog: Sequence[Rule]) -> list[Path]:
+def _write(options: ScanOptions, findings: pd.DataFrame, catalog: Sequence[Rule], built: Built) -> list[Path]:
     from reporter.iac.sarif import write_sarif
 
     written: list[Path] = []
@@ -138,7 +138,8 @@ def _write(options: ScanOptions, findings: pd.DataFrame, catalog: Sequence[Rule]
     options.out.mkdir(parents=True, exist_ok=True)
     if "sarif" in options.formats:
         na = [r.id for r in not_applicable_rules(catalog)]
-        written.append(write_sarif(findings, catalog, options.out / "findings.sarif", na))
+        sarif = options.out / "findings.sarif"
+        written.append(write_sarif(findings, catalog, sarif, na, built.role_locations))
     if "json" in options.formats:
         written.append(write_findings_json(findings, options.out / "findings.json", SCAN_COLUMNS))
     if "csv" in options.formats:

@@ -282,7 +282,9 @@ class PlanMapper:
             return value
 
         role = self._role_of(res)
-        if role is None:
+        if role is not None:
+            self.b.role_locations[arn] = Location(self.plan.path, None, role)
+        else:
             value = self.attr(res, "role")
             why = (
                 value.reason

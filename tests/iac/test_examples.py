@@ -87,6 +87,12 @@ def test_sarif_is_schema_valid_with_file_and_line_for_each(scanned: tuple[int, P
         for r in results
     } == {(rule, file, line) for file, line, rule, _s, _r in _expected()}
     assert {r["level"] for r in results if r["ruleId"] in ("LG-COST-01", "LG-PUB-02")} == {"error"}
+    iam06 = next(r for r in results if r["ruleId"] == "LG-IAM-06")
+    related = iam06["relatedLocations"][0]["physicalLocation"]
+    assert (related["artifactLocation"]["uri"], related["region"]["startLine"]) == (
+        "examples/iac/orders-api.yaml",
+        81,
+    )
     assert log["runs"][0]["properties"]["notApplicableRules"] == [
         "LG-CFG-01",
         "LG-CFG-02",
