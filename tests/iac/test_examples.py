@@ -91,7 +91,7 @@ def test_sarif_is_schema_valid_with_file_and_line_for_each(scanned: tuple[int, P
     related = iam06["relatedLocations"][0]["physicalLocation"]
     assert (related["artifactLocation"]["uri"], related["region"]["startLine"]) == (
         "examples/iac/orders-api.yaml",
-        81,
+        83,  # OrdersRole:
     )
     assert log["runs"][0]["properties"]["notApplicableRules"] == [
         "LG-CFG-01",
