@@ -284,14 +284,10 @@ class PlanMapper:
         role = self._role_of(res)
         if role is not None:
             self.b.role_locations[arn] = Location(self.plan.path, None, role)
+        elif isinstance(value := self.attr(res, "role"), Unresolved):
+            self.b.unknown(arn, "table", "roles", value.reason)
         else:
-            value = self.attr(res, "role")
-            why = (
-                value.reason
-                if isinstance(value, Unresolved)
-                else f"execution role {value} is not defined in this plan"
-            )
-            self.b.unknown(arn, "table", "roles", why)
+            self.b.unknown(arn, "table", "roles", f"execution role {value} is not defined in this plan")
         vpc = self._block(res, "vpc_config")
         subnets: Any = vpc.get("subnet_ids") if vpc else []
         if vpc and not subnets:
