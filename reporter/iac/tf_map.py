@@ -11,6 +11,7 @@ from reporter.iac.model import Plan
 from reporter.iac.resolve import Unresolved, first_unresolved
 from reporter.iac.secrets_check import judge_variables
 from reporter.iac.terraform import _config_address, policy_json, unknown_variable_names
+from reporter.iac.tf_network import add_subnets
 
 _PIN_ATTRS = {
     "SourceArn": "source_arn",
@@ -329,37 +330,7 @@ class PlanMapper:
             snap_start=self._block(res, "snap_start").get("apply_on") or "None",
             tags=tags,
         )
-        self._subnets(arn, subnet_ids if isinstance(subnet_ids, list) else [])
-
-    def _subnets(self, function_arn: str, subnet_ids: list[str]) -> None:
-        for sid in subnet_ids:
-            res = self.by_address.get(sid)
-            if res is None or res.get("type") != "aws_subnet":
-                self.b.unknown(function_arn, "table", "subnets", f"subnet {sid} is not defined in this plan")
-                continue
-            zone = self.attr(res, "availability_zone")
-            if not isinstance(zone, str):
-                why = f"the Availability Zone of {sid} is known only after apply"
-                self.b.unknown(function_arn, "table", "subnets", why)
-                continue
-            self.b.unknown(
-                function_arn, "column", "nat_default_route", f"the routes of {sid} are not read from plans"
-            )
-            if not any(
-                r["subnet_id"] == sid
-                for r in self.b.records.get("subnets", [])
-                if r["account_id"] == self.account
-            ):
-                self.b.add(
-                    "subnets",
-                    account_id=self.account,
-                    subnet_id=sid,
-                    availability_zone=zone,
-                    vpc_id=None,
-                    route_table_is_main=False,
-                    nat_default_route=False,
-                    igw_default_route=False,
-                )
+        add_subnets(self, arn, subnet_ids if isinstance(subnet_ids, list) else [])
 
     def _permission(self, res: Mapping[str, Any]) -> None:
         fn = self._fn(res)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 from reporter.iac.files import load_paths
 from tests.iac.helpers import reason, scan_files, verdicts
@@ -64,3 +65,134 @@ def test_impossible_shapes_in_a_plan_leave_the_resource_out(tmp_path: Path) -> N
         for p in result.loaded.problems
     ] == [True]
     assert US not in set(result.findings["resource_id"]) and EU in set(result.findings["resource_id"])
+
+
+def _vpc_plan() -> dict[str, Any]:
+    def res(address: str, kind: str, values: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "address": address,
+            "mode": "managed",
+            "type": kind,
+            "name": address.split(".")[1],
+            "values": values,
+        }
+
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "lambda.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    )
+    return {
+        "format_version": "1.2",
+        "planned_values": {
+            "root_module": {
+                "resources": [
+                    res("aws_iam_role.fn", "aws_iam_role", {"name": "fn", "assume_role_policy": trust}),
+                    res("aws_subnet.a", "aws_subnet", {"availability_zone": "eu-west-1a"}),
+                    res("aws_subnet.b", "aws_subnet", {"availability_zone": "eu-west-1a"}),
+                    res(
+                        "aws_route_table.private", "aws_route_table", {"route": [{"cidr_block": "0.0.0.0/0"}]}
+                    ),
+                    res("aws_nat_gateway.main", "aws_nat_gateway", {}),
+                    res("aws_route_table_association.a", "aws_route_table_association", {}),
+                    res(
+                        "aws_lambda_function.fn",
+                        "aws_lambda_function",
+                        {
+                            "function_name": "fn",
+                            "runtime": "python3.13",
+                            "vpc_config": [{"security_group_ids": ["sg-1"]}],
+                        },
+                    ),
+                ]
+            }
+        },
+        "resource_changes": [
+            {"address": "aws_lambda_function.fn", "change": {"after_unknown": {"role": True}}},
+            {
+                "address": "aws_route_table.private",
+                "change": {"after_unknown": {"route": [{"nat_gateway_id": True}]}},
+            },
+        ],
+        "configuration": {
+            "root_module": {
+                "resources": [
+                    {
+                        "address": "aws_lambda_function.fn",
+                        "expressions": {
+                            "role": {"references": ["aws_iam_role.fn.arn", "aws_iam_role.fn"]},
+                            "vpc_config": [
+                                {
+                                    "subnet_ids": {
+                                        "references": [
+                                            "aws_subnet.a.id",
+                                            "aws_subnet.a",
+                                            "aws_subnet.b.id",
+                                            "aws_subnet.b",
+                                        ]
+                                    }
+                                }
+                            ],
+                        },
+                    },
+                    {
+                        "address": "aws_route_table.private",
+                        "expressions": {
+                            "route": {"references": ["aws_nat_gateway.main.id", "aws_nat_gateway.main"]}
+                        },
+                    },
+                    {
+                        "address": "aws_route_table_association.a",
+                        "expressions": {
+                            "subnet_id": {"references": ["aws_subnet.a.id", "aws_subnet.a"]},
+                            "route_table_id": {
+                                "references": ["aws_route_table.private.id", "aws_route_table.private"]
+                            },
+                        },
+                    },
+                ]
+            }
+        },
+    }
+
+
+def test_vpc_subnets_zones_and_nat_routes_from_references(tmp_path: Path) -> None:
+    plan = _vpc_plan()
+    result = scan_files(tmp_path, {"plan.json": json.dumps(plan)})
+    fn = verdicts(result.findings, "aws_lambda_function.fn")
+    assert fn["LG-NET-01"] == "pass" and fn["LG-NET-03"] == "fail"
+    # subnet b has no association in the plan: its route is unknown, never "no NAT"
+    assert fn["LG-NET-02"] == "error"
+    assert "aws_subnet.b has no route table association" in reason(
+        result.findings, "LG-NET-02", "aws_lambda_function.fn"
+    )
+    plan["planned_values"]["root_module"]["resources"][1]["values"]["availability_zone"] = "eu-west-1b"
+    plan["planned_values"]["root_module"]["resources"].append(
+        {
+            "address": "aws_route_table_association.b",
+            "mode": "managed",
+            "type": "aws_route_table_association",
+            "name": "b",
+            "values": {},
+        }
+    )
+    plan["configuration"]["root_module"]["resources"].append(
+        {
+            "address": "aws_route_table_association.b",
+            "expressions": {
+                "subnet_id": {"references": ["aws_subnet.b.id", "aws_subnet.b"]},
+                "route_table_id": {"references": ["aws_route_table.private.id", "aws_route_table.private"]},
+            },
+        }
+    )
+    fixed = verdicts(
+        scan_files(tmp_path / "2", {"plan.json": json.dumps(plan)}).findings, "aws_lambda_function.fn"
+    )
+    assert fixed["LG-NET-02"] == "pass" and fixed["LG-NET-03"] == "pass"
