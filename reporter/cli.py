@@ -36,7 +36,8 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="reporter",
-        description="Audit AWS Lambda governance across an AWS Organization; write Excel, PDF, JSON reports.",
+        description="Audit AWS Lambda governance across an AWS Organization; write Excel, PDF, JSON reports. "
+        "'reporter scan PATH...' runs the same rules on templates and plans before deploy.",
     )
     target = p.add_argument_group("what to read")
     target.add_argument("--org", action="store_true", help="every active account of the organization")
@@ -216,6 +217,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for noisy in ("weasyprint", "fontTools"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     try:
+        argv = list(sys.argv[1:] if argv is None else argv)
+        if argv[:1] == ["scan"]:  # reporter scan PATH...: infrastructure code before deploy (reporter/iac)
+            from reporter.iac.command import main as scan_main
+
+            return scan_main(argv[1:])
         args = build_parser().parse_args(argv)
         # Crawl progress lines (plain log lines off a terminal) show by default; -v shows more.
         logging.getLogger("reporter.crawl").setLevel(logging.INFO)
