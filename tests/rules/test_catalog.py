@@ -111,6 +111,8 @@ def test_catalog_frame_and_listing() -> None:
         "guide_section",
         "frameworks",
         "remediation",
+        "risk",
+        "owner",
     ]
     assert list(frame["id"]) == sorted(RULE_IDS)
     listing = format_catalog()
@@ -142,6 +144,8 @@ GOOD_HEADER = """-- id: LG-XX-01
 -- guide: VPC Networking Timeouts
 -- frameworks: none
 -- reads: functions
+-- risk: {count}{where} fail{s} the test "{title}"
+-- owner: Test owners
 -- remediation: fix {name}
 
 select account_id, region, 'function' as resource_type, name as resource_id, function_arn as resource_arn,
@@ -178,14 +182,19 @@ def test_a_well_formed_rule_loads_and_runs(tmp_path: Path) -> None:
         (("-- title: A test rule", "-- titel: A test rule"), r":2: unknown header key 'titel'"),
         (("-- title: A test rule", "-- title:"), r":2: header key 'title' is empty"),
         (("-- title: A test rule", "-- a note without a key"), r":2: header lines are '-- key: value'"),
-        (("fix {name}", "fix {name:>10}"), r":8: remediation template"),
+        (("fix {name}", "fix {name:>10}"), r":10: remediation template"),
         (("'ok' as reason", "$no_such_knob as reason"), r"unknown parameter\(s\) \$no_such_knob"),
-        (("select account_id", "update functions set x = 1; select account_id"), r":10: expected one SELECT"),
+        (("select account_id", "update functions set x = 1; select account_id"), r":12: expected one SELECT"),
         (
             ("-- reads: functions", "-- reads: functions\n-- context: roles"),
             r":8: context tables must be listed",
         ),
         (("-- scope: function", "-- scope: function\n-- spans: region"), r":5: spans can only be 'account'"),
+        (("fail{s} the test", "fail{s} the {rule}"), r":8: risk sentence: unknown field\(s\) \['rule'\]"),
+        (("{count}{where}", "Some functions"), r":8: risk sentence: it must say how many"),
+        (("{count}{where}", "{count:>3}{where}"), r":8: risk sentence: fields take no format spec"),
+        (("{count}{where}", "{count{where}"), r":8: risk sentence: "),
+        (("-- owner: Test owners\n", ""), r":1: header lacks owner"),
     ],
 )
 def test_malformed_headers_are_clear_errors_naming_file_and_line(
