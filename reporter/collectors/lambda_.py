@@ -319,5 +319,6 @@ COLLECTOR = Collector(
         "lambda:ListProvisionedConcurrencyConfigs",
         "lambda:GetAccountSettings",
     ),
+    size_rank=0,  # four calls per function
     collect=collect,
 )
