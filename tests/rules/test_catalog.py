@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from reporter.findings import FINDING_COLUMNS
 from reporter.inventory import TABLES, Inventory
+from reporter.rules.catalog import CATALOG_COLUMNS
 from reporter.rules.engine import (
     GUIDE_SECTIONS,
     RULES_DIR,
@@ -111,18 +113,13 @@ def test_only_records_the_verdict_a_test_compares(monkeypatch: pytest.MonkeyPatc
 
 def test_catalog_frame_and_listing() -> None:
     frame = catalog_frame()
-    assert list(frame.columns) == [
-        "id",
-        "title",
-        "severity",
-        "scope",
-        "guide_section",
-        "frameworks",
-        "remediation",
-        "risk",
-        "owner",
-    ]
+    assert list(frame.columns) == list(CATALOG_COLUMNS)
+    assert set(CATALOG_COLUMNS) <= {f.name for f in dataclasses.fields(Rule)}
     assert list(frame["id"]) == sorted(RULE_IDS)
+    public = frame.set_index("id").loc["LG-PUB-01"]  # values as RULES.md and the report wording have them
+    assert (public["severity"], public["scope"]) == ("critical", "function")
+    assert public["risk"] == "{count}{where} can be invoked by anyone on the internet"
+    assert public["owner"] == "Function owners, with Cloud security"
     listing = format_catalog()
     lines = listing.splitlines()
     assert lines[0].split()[:3] == ["ID", "SEVERITY", "SCOPE"]
