@@ -23,6 +23,7 @@ from reporter.render.excel.cells import column_values, console_url, xlsx_text
 from reporter.render.excel.sheets import FINDINGS_COLUMNS
 from reporter.render.excel.workbook import SHEETS, write_workbook
 from reporter.render.model import ReportModel
+from reporter.settings import SEVERITIES
 from reporter.testing.synthetic import HOSTILE_NAMES, synthetic_model
 
 EXPECTED_SHEETS = [
@@ -128,7 +129,7 @@ def test_findings_lists_every_non_pass_finding_once(small_wb: Workbook, small_mo
     # the engine fills remediation on failing rows only (waived ones were failing); error rows keep none
     assert all(bool(r["Remediation"]) == (r["Status"] != "error") for r in rows)
     severities = [r["Severity"] for r in rows]
-    order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+    order = {s: i for i, s in enumerate(SEVERITIES)}  # most severe first
     assert [order[s] for s in severities] == sorted(order[s] for s in severities)
 
 
