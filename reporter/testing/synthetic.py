@@ -303,7 +303,9 @@ def synthetic_model(
         findings=frame,
         catalog=catalog_frame(rules),
         scores=scores,
-        waivers=waivers_frame(waiver_keys, HOSTILE_NAMES[0] if hostile_names else None),
+        waivers=waivers_frame(
+            waiver_keys, [r.id for r in rules], HOSTILE_NAMES[0] if hostile_names else None
+        ),
         meta=run_meta(accounts, REGIONS),
         history=history,
     )

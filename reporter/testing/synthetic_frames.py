@@ -217,8 +217,9 @@ def run_meta(accounts: int, regions: tuple[str, ...]) -> RunMeta:
     )
 
 
-def waivers_frame(keys: Sequence[str], hostile_reason: str | None) -> pd.DataFrame:
-    """An active waiver per distinct "rule|account" key (W-0001… in sorted order), an expired, an unused."""
+def waivers_frame(keys: Sequence[str], rule_ids: Sequence[str], hostile_reason: str | None) -> pd.DataFrame:
+    """An active waiver per distinct "rule|account" key (W-0001… in sorted order), then an expired
+    one on the first of ``rule_ids`` and an unused one on the last."""
     uniq = sorted(set(keys))
     matched = pd.Series(list(keys), dtype=object).value_counts()
     rows: list[dict[str, Any]] = [
@@ -239,12 +240,12 @@ def waivers_frame(keys: Sequence[str], hostile_reason: str | None) -> pd.DataFra
     base = {"account": "*", "region": "*", "owner": "ops@example.com", "matched": 0}
     rows.append(
         base
-        | {"waiver_id": f"W-{len(uniq) + 1:04d}", "rule": "LG-NET-01", "resource": "legacy-*"}
+        | {"waiver_id": f"W-{len(uniq) + 1:04d}", "rule": rule_ids[0], "resource": "legacy-*"}
         | {"reason": hostile_reason or "Legacy batch jobs", "expires": "2026-01-31", "state": "expired"}
     )
     rows.append(
         base
-        | {"waiver_id": f"W-{len(uniq) + 2:04d}", "rule": "LG-PERF-03", "resource": "gone-*"}
+        | {"waiver_id": f"W-{len(uniq) + 2:04d}", "rule": rule_ids[-1], "resource": "gone-*"}
         | {"reason": "Decommissioned service", "expires": "2027-06-30", "state": "unused"}
     )
     return pd.DataFrame(rows, columns=list(WAIVER_COLUMNS))
