@@ -5,6 +5,8 @@
 -- guide: Detective Controls with AWS Config
 -- frameworks: AWS Config (recorder status)
 -- reads: coverage, config_recorders
+-- risk: {count}{where} {have} no AWS Config recorder running, so changes go unrecorded
+-- owner: Cloud security (AWS Config)
 -- remediation: {setup}aws configservice start-configuration-recorder --configuration-recorder-name {recorder_name} --region {region}
 
 -- Judged in every account-region whose Config collector read the recorders (crawled_units).

@@ -5,6 +5,8 @@
 -- guide: Serverless Governance: A Paradigm Shift
 -- frameworks: Security Hub Lambda.1; AWS Config LAMBDA_FUNCTION_PUBLIC_ACCESS_PROHIBITED
 -- reads: functions, function_policies
+-- risk: {count}{where} can be invoked by anyone on the internet
+-- owner: Function owners, with Cloud security
 -- remediation: aws lambda remove-permission --function-name {name} --region {region} --statement-id {public_sid}
 
 -- is_public (set by the collector): Principal "*" or {"AWS": "*"} without a condition pinning a

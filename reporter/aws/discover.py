@@ -18,6 +18,19 @@ ENABLED_OPT_IN = frozenset({"opt-in-not-required", "opted-in"})
 CRAWLED_STATUSES = frozenset({"ACTIVE"})
 TAG_WORKERS = 4
 
+DISCOVERY_ACTIONS: tuple[str, ...] = (
+    "sts:GetCallerIdentity",
+    "organizations:DescribeOrganization",
+    "organizations:ListRoots",
+    "organizations:ListAccounts",
+    "organizations:ListAccountsForParent",
+    "organizations:ListOrganizationalUnitsForParent",
+    "organizations:ListTagsForResource",
+    "ec2:DescribeRegions",
+)
+"""Every call this module makes, with the starting identity: the audit policy's discovery statement.
+A test records the calls of a discovery and compares them with this list."""
+
 
 @dataclass(frozen=True)
 class Account:

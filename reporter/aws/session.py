@@ -26,6 +26,8 @@ from reporter.aws.transient import retried
 from reporter.errors import UserError
 
 SESSION_NAME = "reporter-audit"
+ASSUME_ACTIONS: tuple[str, ...] = ("sts:AssumeRole",)
+"""What the starting identity calls to enter each member account (AwsAccess.assume)."""
 
 HOME_REGIONS: dict[str, str] = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
 """Where each partition's global services (IAM, Organizations, STS) are called."""

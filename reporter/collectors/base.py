@@ -21,6 +21,9 @@ import botocore.exceptions
 
 Scope = Literal["regional", "global"]
 
+UNRANKED = 1000
+"""size_rank of a collector that declares none: its units start after every ranked one."""
+
 
 class ClientFactory(Protocol):
     def __call__(self, service: str) -> Any: ...
@@ -69,6 +72,8 @@ class Collector:
     actions: tuple[str, ...]
     """IAM actions it calls: the source of ``--print-policy`` and the audit-role template."""
     collect: Callable[[UnitContext], CollectResult]
+    size_rank: int = UNRANKED
+    """Expected size of one unit, 0 = largest: the crawl starts large units first (ties by name)."""
 
 
 def error_code(exc: BaseException) -> str:

@@ -86,5 +86,6 @@ COLLECTOR = Collector(
     scope="regional",
     tables=("subnets",),
     actions=("ec2:DescribeSubnets", "ec2:DescribeRouteTables"),
+    size_rank=3,  # two calls
     collect=collect,
 )

@@ -320,5 +320,6 @@ COLLECTOR = Collector(
         "lambda:ListProvisionedConcurrencyConfigs",
         "lambda:GetAccountSettings",
     ),
+    size_rank=0,  # four calls per function
     collect=collect,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reporter.demo import DemoServer
 from reporter.demo.model import DemoTruth
-from tests.demo.test_server import RULE_IDS
+from tests.rules.helpers import RULE_IDS
 
 
 def _truth(month: int) -> DemoTruth:
