@@ -246,7 +246,9 @@ def trend_sheet(sheet: Sheet, model: ReportModel) -> Table | None:
         pivot,
         columns,
         title="Trend",
-        subtitle="Score per run, oldest first; the last run is this report. " + (trend_sentence(model) or ""),
+        subtitle=" ".join(
+            filter(None, ("Score per run, oldest first; the last run is this report.", trend_sentence(model)))
+        ),
         widths=widths,
     )
     last_col = table.ref.split(":")[1]
