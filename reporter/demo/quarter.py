@@ -15,9 +15,11 @@ The story, as a leadership audience should read it from the scorecard:
   one role per function (the guide's "One Role, One Function"); public access and plain-text
   secrets are removed; HighRisk functions get their concurrency cap. It regresses too: a vendor
   key pasted into payments-prod, a reservation that starves its region, a leaky boundary.
-- Month 2: the role split and a permissions-boundary rollout reach the other accounts; runtimes
-  and alarms catch up. payments-prod falls: a partner webhook goes live with a public function URL,
-  AdministratorAccess and no concurrency cap although it is tagged HighRisk. The break-glass
+- Month 2: the role split reaches data-dev, management and the sandbox; payments-dev drops
+  AdministratorAccess and adds boundaries; runtimes, alarms and log retention catch up; SnapStart
+  arrives. It regresses too: a public chatbot URL, dead grants. payments-prod falls: a partner
+  webhook goes live with a public function URL, AdministratorAccess and no concurrency cap
+  although it is tagged HighRisk. The break-glass
   console's waiver (:data:`DEMO_WAIVERS`) lapses, so its critical finding counts again.
 
 Secrets added here come from their own random stream, so the catalog's values (and the standard
@@ -30,100 +32,18 @@ import datetime as dt
 import random
 import string
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
 
 from reporter.demo import infra
 from reporter.demo.builder import AccountBuilder
-from reporter.demo.spec import ConfigSpec, PermissionSpec
+from reporter.demo.changes import Absent, Change, ConfigWas, Existed, RoleWas, was
+from reporter.demo.spec import PermissionSpec
 
 R1, R2, R3 = "us-east-1", "eu-west-1", "ap-southeast-2"
-HIGH_RISK = (("CostControl", "HighRisk"),)
 _RNG = random.Random("reporter-demo-quarter")
 
 
 def _token(length: int, alphabet: str = string.ascii_letters + string.digits) -> str:
     return "".join(_RNG.choice(alphabet) for _ in range(length))
-
-
-# --- how a change is undone ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Was:
-    """The function's fields before the change."""
-
-    function: str
-    fields: tuple[tuple[str, Any], ...]
-
-    def undo(self, b: AccountBuilder) -> None:
-        b.change(self.function, **dict(self.fields))
-
-
-@dataclass(frozen=True)
-class RoleWas:
-    """The function's execution role before the change: its own role as another archetype, or
-    (``shared``) a role it shared with other functions."""
-
-    function: str
-    archetype: str
-    shared: str | None = None
-
-    def undo(self, b: AccountBuilder) -> None:
-        b.recast(self.function, self.archetype, role=self.shared)
-
-
-@dataclass(frozen=True)
-class Absent:
-    """The function was created by the change."""
-
-    function: str
-
-    def undo(self, b: AccountBuilder) -> None:
-        b.drop(self.function)
-
-
-@dataclass(frozen=True)
-class Existed:
-    """The function was deleted by the change; its declaration before."""
-
-    function: str
-    region: str
-    archetype: str
-    fields: tuple[tuple[str, Any], ...] = ()
-
-    def undo(self, b: AccountBuilder) -> None:
-        b.fn(self.function, self.region, self.archetype, **dict(self.fields))
-
-
-@dataclass(frozen=True)
-class ConfigWas:
-    """AWS Config in one region before the change (None: not set up at all)."""
-
-    region: str
-    config: ConfigSpec | None
-
-    def undo(self, b: AccountBuilder) -> None:
-        kept = [c for c in b.config if c.region != self.region]
-        b.config = kept if self.config is None else [*kept, self.config]
-
-
-Undo = Was | RoleWas | Absent | Existed | ConfigWas
-
-
-def was(function: str, **fields: Any) -> Was:
-    return Was(function, tuple(fields.items()))
-
-
-@dataclass(frozen=True)
-class Change:
-    month: int
-    """The first month that shows the change."""
-    account: str
-    effect: Literal["fix", "regression", "both"]
-    """What it does to the account's findings: only fixes, only new failures, or some of each."""
-    intent: str
-    before: tuple[Undo, ...]
 
 
 def _split(shared: str, functions: Sequence[str]) -> tuple[RoleWas, ...]:

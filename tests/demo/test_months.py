@@ -12,8 +12,9 @@ import pytest
 
 from reporter.demo import DemoServer
 from reporter.demo.catalog import standard_org
+from reporter.demo.changes import Absent, ConfigWas, Existed, RoleWas, Was
 from reporter.demo.model import DemoTruth, Expectation
-from reporter.demo.quarter import CHANGES, Absent, ConfigWas, Existed, RoleWas, Was, demo_waivers
+from reporter.demo.quarter import CHANGES, demo_waivers
 from reporter.rules.engine import load_catalog
 from reporter.waivers import parse_waivers
 from tests.demo.test_server import RULE_IDS
