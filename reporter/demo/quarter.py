@@ -19,8 +19,8 @@ The story, as a leadership audience should read it from the scorecard:
   AdministratorAccess and adds boundaries; runtimes, alarms and log retention catch up; SnapStart
   arrives. It regresses too: a public chatbot URL, dead grants. payments-prod falls: a partner
   webhook goes live with a public function URL, AdministratorAccess and no concurrency cap
-  although it is tagged HighRisk. The break-glass
-  console's waiver (:data:`DEMO_WAIVERS`) lapses, so its critical finding counts again.
+  although it is tagged HighRisk. The break-glass console's waiver (:data:`DEMO_WAIVERS`) lapses,
+  so its critical finding counts again.
 
 Secrets added here come from their own random stream, so the catalog's values (and the standard
 month) do not move when this story changes.
