@@ -74,6 +74,20 @@ def test_history_months_keep_identities(truths: dict[int, DemoTruth]) -> None:
     assert set(arns[0]) - set(arns[1]) == {"orders-legacy-cron"}
     assert set(arns[1]) - set(arns[0]) == {"data-etl-loader"}
     assert set(arns[2]) - set(arns[1]) == {"payments-webhook-public"}
+    # A role keeps its id (Config reports roles by id): orders-prod's roles did not change in
+    # month 2, so Config reports the same ones; month 0 also had the shared role and the legacy
+    # cron job's role.
+    prod = new.account_named("orders-prod").account_id
+
+    def role_ids(truth: DemoTruth) -> set[str]:
+        return {
+            e.resource_id.rsplit("/", 1)[1]
+            for e in truth.expectations
+            if e.account_id == prod and "/AWS::IAM::Role/" in e.resource_id
+        }
+
+    assert role_ids(mid) == role_ids(new) and len(role_ids(new)) >= 10
+    assert len(role_ids(old) - role_ids(new)) == 2
 
 
 def test_every_change_fixes_or_regresses_as_its_intent_says(truths: dict[int, DemoTruth]) -> None:
