@@ -1,15 +1,19 @@
 """Acceptance for month-over-month history: three demo months leave three runs that agree, tell the
 quarter's story, and every score of the last month reads the same in every output.
 
-One series is run for the module, in process exactly as ``python -m reporter --demo --demo-months 3``
-runs it (same argument parsing, same pipeline), so the report model is at hand for the SVG charts.
+One series is run for the module in a fresh process (moto's state is process-global, and other
+tests keep a DemoServer running), exactly as ``python -m reporter --demo --demo-months 3`` runs it
+(same argument parsing, same pipeline); the process also hands back the terminal summary and the
+scorecard's and audit report's SVG charts.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
+import os
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,21 +23,38 @@ from typing import Any
 
 import openpyxl
 import pytest
-from markupsafe import Markup
 from pypdf import PdfReader
 
+from tests.e2e.conftest import ROOT
+
+SVG = "{http://www.w3.org/2000/svg}"
+DRIVER = """
+import datetime as dt, json, sys
 from reporter.cli import build_parser, settings_from_args
-from reporter.pipeline import RunOutcome, run
+from reporter.pipeline import run
 from reporter.render.pdf.context import executive
 from reporter.render.pdf.scorecard import LEAGUE_MAX, scorecard_context
 
-SVG = "{http://www.w3.org/2000/svg}"
+outcome = run(settings_from_args(build_parser().parse_args(sys.argv[2:])))
+card = scorecard_context(outcome.model, league_limit=LEAGUE_MAX, generated_at=dt.datetime.now(dt.UTC))
+with open(sys.argv[1], "w", encoding="utf-8") as out:
+    json.dump(
+        {
+            "exit_code": outcome.exit_code,
+            "summary": outcome.summary,
+            "trend_chart": str(card["trend_chart"]),
+            "account_chart": str(executive(outcome.model)["account_chart"]),
+        },
+        out,
+    )
+"""
 
 
 @dataclass
 class Series:
     out: Path
-    outcome: RunOutcome
+    result: dict[str, Any]
+    """exit_code, summary (the terminal text), trend_chart and account_chart (SVG)."""
     runs: list[dict[str, Any]]
     """scores.json of each run, oldest first."""
 
@@ -42,13 +63,21 @@ class Series:
 def series(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Series]:
     root = tmp_path_factory.mktemp("months")
     out = root / "2026-11"
-    with pytest.MonkeyPatch.context() as mp:
-        for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-            mp.delenv(key, raising=False)
-        args = ["--demo", "--demo-months", "3", "--out", str(out), "--format", "xlsx,pdf,json"]
-        outcome = run(settings_from_args(build_parser().parse_args(args)))
+    args = ["--demo", "--demo-months", "3", "--out", str(out), "--format", "xlsx,pdf,json"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MOTO_"))}
+    handed = root / "result.json"
+    proc = subprocess.run(
+        [sys.executable, "-c", DRIVER, str(handed), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
     runs = [json.loads((r / "scores.json").read_text()) for r in sorted((root / "runs").iterdir())]
-    yield Series(out, outcome, runs)
+    yield Series(out, json.loads(handed.read_text()), runs)
 
 
 # --- independent formatting oracle: one decimal rounded down, a change between shown scores -------
@@ -79,7 +108,7 @@ def displayed(cell: Any) -> str:
     return sign + literal + digits
 
 
-def svg_texts(svg: Markup | str) -> list[str]:
+def svg_texts(svg: str) -> list[str]:
     return [t.text or "" for t in ET.fromstring(str(svg)).iter(f"{SVG}text")]
 
 
@@ -98,7 +127,7 @@ def rows(sheet: Any, first: str) -> tuple[list[Any], list[tuple[Any, ...]]]:
 
 
 def test_three_demo_months_leave_three_runs_with_a_trend(series: Series) -> None:
-    assert series.outcome.exit_code == 0
+    assert series.result["exit_code"] == 0
     runs = sorted((series.out.parent / "runs").iterdir())
     assert [s["run_id"] for s in series.runs] == [r.name for r in runs] and len(runs) == 3
     assert all((run / "evidence" / "manifest.json").is_file() for run in runs)
@@ -126,7 +155,7 @@ def test_the_quarter_rises_while_payments_prod_falls(series: Series) -> None:
     assert [r["organization"]["counts"]["waived"] for r in series.runs] == [1, 1, 0]
     fall = change(last["payments-prod"], first["payments-prod"]).removeprefix("−")
     sentence = f"Trend: {change(org[2], org[0])} over 3 runs ({shown(org[0])} → {shown(org[2])}); "
-    summary = series.outcome.summary
+    summary = series.result["summary"]
     assert sentence in summary and f"payments-prod fell {fall} points over the same runs." in summary
 
 
@@ -138,7 +167,7 @@ def test_every_score_of_the_last_month_reads_the_same_everywhere(series: Series)
     assert len(accounts) >= 6
 
     # Terminal.
-    assert f"Organization score: {org} (grade " in series.outcome.summary
+    assert f"Organization score: {org} (grade " in series.result["summary"]
 
     # Workbook, as displayed: Summary, Scorecard (score and Δ), Trend (this run's row).
     workbook = openpyxl.load_workbook(series.out / "compliance-report.xlsx")
@@ -187,12 +216,10 @@ def test_every_score_of_the_last_month_reads_the_same_everywhere(series: Series)
         assert f"score {shown(account['score'])}" in audit
 
     # SVG charts: the trend's point labels (every run) and the account bars of the audit report.
-    model = series.outcome.model
-    context = scorecard_context(model, league_limit=LEAGUE_MAX, generated_at=dt.datetime.now(dt.UTC))
-    labels = svg_texts(context["trend_chart"])
+    labels = svg_texts(series.result["trend_chart"])
     assert [shown(r["organization"]["score"]) for r in series.runs] == [
         t for t in labels if "." in t and "-" not in t
     ][-3:]
-    bars = svg_texts(executive(model)["account_chart"])
+    bars = svg_texts(series.result["account_chart"])
     for account in accounts.values():
         assert f"{shown(account['score'])} {account['grade']}" in bars
