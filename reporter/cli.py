@@ -19,7 +19,7 @@ from reporter.settings import SEVERITIES, Settings, load_config
 
 FORMATS = ("xlsx", "pdf", "json", "csv", "ocsf", "asff")
 DEFAULT_FORMATS = ("xlsx", "pdf", "json", "csv")
-EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_NOTHING_COLLECTED = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_NOTHING_COLLECTED, EXIT_UNEXPECTED = 0, 1, 2, 3, 4
 
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 
@@ -259,3 +259,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("reporter: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # never 1 (that means findings at or above --fail-on); -v logs the traceback
+        log.info("unexpected failure", exc_info=True)
+        text = str(exc).replace("\n", " ").strip()[:300]
+        print(
+            f"reporter: unexpected error: {type(exc).__name__}: {text} (exit 4; -v for details)",
+            file=sys.stderr,
+        )
+        return EXIT_UNEXPECTED

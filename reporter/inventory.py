@@ -110,6 +110,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("condition", STR),  # canonical JSON of Condition, null when absent
             ("statement", STR),  # canonical JSON of the whole statement as AWS returned it
             ("is_public", BOOL),  # derived: open principal without a pinning condition (LG-PUB-01)
+            ("qualifier", STR),  # version or alias whose own policy holds it; null: the function's
         ]
     ),
     "function_urls": pa.schema(
@@ -227,6 +228,8 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("include_global", BOOL),
             ("resource_types", STRS),
             ("last_status", STR),
+            ("recording_strategy", STR),  # RecordingStrategy.useOnly; null on older recorders
+            ("excluded_types", STRS),  # exclusionByResourceTypes.resourceTypes
         ]
     ),
     "config_rules": pa.schema(

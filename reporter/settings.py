@@ -199,11 +199,13 @@ def _weights(problems: _ConfigProblems, value: Any, base: dict[str, int]) -> dic
 # --- target filters -------------------------------------------------------------------------------
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
-REGION_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 
 
 def filter_problems(settings: Settings) -> list[str]:
     """Malformed account ids, region names and worker counts: checkable before any AWS call."""
+    # botocore's partition data knows every partition's region-name pattern (aws-eusc included)
+    from reporter.aws.partitions import partition_of_region
+
     problems = [
         f"--accounts: '{acct}' is not a 12-digit AWS account id"
         for acct in settings.accounts
@@ -212,7 +214,7 @@ def filter_problems(settings: Settings) -> list[str]:
     problems += [
         f"--regions: '{region}' is not a region name (like eu-west-1)"
         for region in settings.regions
-        if not REGION_NAME.match(region)
+        if partition_of_region(region) is None
     ]
     if settings.workers < 1 or settings.workers > 512:
         problems.append("--workers must be between 1 and 512")

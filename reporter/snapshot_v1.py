@@ -24,7 +24,13 @@ from reporter.inventory import COLLECTED_TABLES, SCHEMAS, TABLES, collected_sche
 
 V1_TABLES: tuple[str, ...] = TABLES
 """Version 1 stored every table (its table list is today's)."""
-_ADDED_IN_V2: dict[str, tuple[str, ...]] = {"function_policies": ("statement",)}
+_ADDED_IN_V2: dict[str, tuple[str, ...]] = {
+    "function_policies": ("statement", "qualifier"),
+    "config_recorders": ("recording_strategy", "excluded_types"),
+}
+"""Columns version 1 did not have. ``statement`` is rebuilt from the stored elements; the others
+were not read then: a version-1 policy row is the function's own (no qualifier), and a recorder
+without a recording strategy is judged by allSupported and resourceTypes, as version 1 was."""
 
 
 def v1_schema(table: str) -> pa.Schema:
@@ -42,6 +48,10 @@ def v1_to_collected(table: str, arrow: pa.Table) -> pa.Table:
     if table == "function_policies":
         statements = [_statement(row) for row in arrow.to_pylist()]
         arrow = arrow.append_column("statement", pa.array(statements, pa.string()))
+    for name in _ADDED_IN_V2.get(table, ()):
+        if name not in arrow.column_names:
+            column = SCHEMAS[table].field(name)
+            arrow = arrow.append_column(column, pa.nulls(arrow.num_rows, column.type))
     return arrow.select(collected_schema(table).names).cast(collected_schema(table))
 
 

@@ -14,7 +14,8 @@ with urls as (
     select
         function_arn,
         count(*) as urls,
-        list(url order by qualifier nulls first) filter (where auth_type = 'NONE') as open_urls,
+        list(coalesce('alias ' || qualifier || ': ', '') || url order by qualifier nulls first)
+            filter (where auth_type = 'NONE') as open_urls,
         first(qualifier order by qualifier nulls first) filter (where auth_type = 'NONE') as open_qualifier
     from function_urls
     group by function_arn

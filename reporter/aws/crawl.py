@@ -39,7 +39,9 @@ from typing import Any, Protocol
 import botocore.config
 import botocore.exceptions
 
+from reporter.aws.coverage import coverage_row, discovery_rows
 from reporter.aws.discover import Account, Targets
+from reporter.aws.regions import NOT_ENABLED, AccountRegions, account_regions
 from reporter.aws.schedule import Gate, Scheduler, Unit, plan, run_scheduled
 from reporter.aws.session import HOME_REGIONS, AccountCredentials, AwsAccess
 from reporter.aws.transient import EXPIRED, Attempts, backoff, is_transient, is_transient_code
@@ -72,33 +74,6 @@ class CrawlResult:
 
     def extend(self, table: str, rows: Iterable[dict[str, Any]]) -> None:
         self.records.setdefault(table, []).extend(rows)
-
-
-def coverage_row(
-    account_id: str,
-    region: str,
-    collector: str,
-    tables: Sequence[str],
-    status: str,
-    *,
-    error_code: str | None = None,
-    message: str | None = None,
-    resource_arn: str | None = None,
-    api_calls: int = 0,
-    seconds: float = 0.0,
-) -> dict[str, Any]:
-    return {
-        "account_id": account_id,
-        "region": region,
-        "collector": collector,
-        "tables": list(tables),
-        "resource_arn": resource_arn,
-        "status": status,
-        "error_code": error_code,
-        "message": message,
-        "api_calls": api_calls,
-        "seconds": round(seconds, 3),
-    }
 
 
 class _Counter:
@@ -136,17 +111,7 @@ def crawl(
     all_tables = sorted({t for c in collectors for t in c.tables})
     crawlable = [a for a in targets.accounts if a.crawlable]
     for acct in targets.accounts:
-        if not acct.crawlable:
-            result.coverage.append(
-                coverage_row(
-                    acct.account_id,
-                    GLOBAL_REGION,
-                    "discover",
-                    [],
-                    "skipped",
-                    message=f"account status is {acct.status}; not crawled",
-                )
-            )
+        result.coverage.extend(discovery_rows(acct))
     run = _Run(
         access=access,
         settings=settings,
@@ -162,7 +127,12 @@ def crawl(
     abandoned = False
     try:
         creds = _assume_all(run, targets, crawlable, pool, result, all_tables)
-        units = plan(list(creds), targets.regions, collectors)
+        enabled = _enabled_regions(run, targets.regions, creds, pool, result)
+        units = [
+            u
+            for u in plan(list(creds), targets.regions, collectors)
+            if u.region == GLOBAL_REGION or u.region in enabled[u.account_id]
+        ]
         if progress:
             progress.start(len(units))
         abandoned = _run_units(run, units, creds, pool, threads, result, progress)
@@ -225,6 +195,44 @@ def _assume_all(
                 )
             )
     return creds
+
+
+def _enabled_regions(
+    run: _Run,
+    regions: tuple[str, ...],
+    creds: dict[str, AccountCredentials],
+    pool: ThreadPoolExecutor,
+    result: CrawlResult,
+) -> dict[str, frozenset[str]]:
+    """account → the run regions it has enabled; a skipped row for each one it has not (regions.py)."""
+
+    def one(account_id: str) -> AccountRegions:
+        with run.gate.hold():
+            return account_regions(
+                run.access.client("ec2", run.home, creds[account_id], config=run.config), regions
+            )
+
+    read = {account_id: pool.submit(one, account_id) for account_id in sorted(creds)}
+    found = {account_id: fut.result() for account_id, fut in read.items()}
+    for account_id, f in found.items():
+        result.coverage.extend(
+            coverage_row(account_id, r, "discover", [], "skipped", message=f"{NOT_ENABLED} in this account")
+            for r in f.not_enabled
+        )
+        if f.problem is not None:
+            code, message = f.problem
+            result.coverage.append(
+                coverage_row(
+                    account_id,
+                    GLOBAL_REGION,
+                    "discover",
+                    ["accounts"],
+                    "error",
+                    error_code=code,
+                    message=message,
+                )
+            )
+    return {account_id: frozenset(f.enabled) for account_id, f in found.items()}
 
 
 def _run_units(

@@ -19,26 +19,19 @@ import boto3
 import botocore.config
 import botocore.credentials
 import botocore.exceptions
+import botocore.loaders
 
 from reporter.aws import answers, client_cache
 from reporter.aws.guard import CallMonitor
+from reporter.aws.partitions import HOME_REGIONS, partition_of_region
 from reporter.aws.transient import retried
 from reporter.errors import UserError
+
+__all__ = ["HOME_REGIONS", "AccountCredentials", "AwsAccess", "partition_of_region"]
 
 SESSION_NAME = "reporter-audit"
 ASSUME_ACTIONS: tuple[str, ...] = ("sts:AssumeRole",)
 """What the starting identity calls to enter each member account (AwsAccess.assume)."""
-
-HOME_REGIONS: dict[str, str] = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
-"""Where each partition's global services (IAM, Organizations, STS) are called."""
-
-
-def partition_of_region(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
 
 
 def client_config(workers: int, *, retries: int = 8) -> botocore.config.Config:

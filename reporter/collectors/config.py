@@ -54,6 +54,9 @@ def _recorder_record(ctx: UnitContext, recorder: dict[str, Any], status: dict[st
         "all_supported": group.get("allSupported"),
         "include_global": group.get("includeGlobalResourceTypes"),
         "resource_types": list(group.get("resourceTypes") or []),
+        # ALL_SUPPORTED_RESOURCE_TYPES | INCLUSION_BY_RESOURCE_TYPES | EXCLUSION_BY_RESOURCE_TYPES, or null
+        "recording_strategy": (group.get("recordingStrategy") or {}).get("useOnly"),
+        "excluded_types": list((group.get("exclusionByResourceTypes") or {}).get("resourceTypes") or []),
         "last_status": status.get("lastStatus"),
     }
 

@@ -5,14 +5,16 @@ joined here: two calls however many functions and subnets there are. Every subne
 (the rules join them to the functions' subnet ids).
 
 A subnet uses its explicitly associated route table, else its VPC's main table. Its default
-route is the *active* ``0.0.0.0/0`` route (a blackhole route carries no traffic).
+route is the *active* ``0.0.0.0/0`` route (a blackhole route carries no traffic). A subnet
+whose route table is not returned (shared from another account) is kept, with an Issue for that
+subnet: its routes are unknown, so LG-NET-02 is an error for the functions in it, never a fail.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from reporter.collectors.base import Collector, CollectResult, UnitContext
+from reporter.collectors.base import Collector, CollectResult, Issue, UnitContext
 from reporter.collectors.common import items
 
 DEFAULT_DESTINATION = "0.0.0.0/0"
@@ -49,6 +51,8 @@ def collect(ctx: UnitContext) -> CollectResult:
         is_main = subnet["SubnetId"] not in explicit
         effective = main.get(subnet.get("VpcId", "")) if is_main else explicit[subnet["SubnetId"]]
         target = default_route_target(effective) if effective else None
+        if effective is None:
+            result.issues.append(_unreadable_routes(ctx, subnet))
         result.add(
             "subnets",
             {
@@ -65,6 +69,24 @@ def collect(ctx: UnitContext) -> CollectResult:
             },
         )
     return result
+
+
+def _unreadable_routes(ctx: UnitContext, subnet: dict[str, Any]) -> Issue:
+    """A subnet whose route table this account cannot see: its routes are unknown, not absent.
+
+    A subnet shared through AWS RAM is listed to the participant account, but its route tables
+    stay with the owner (VPC sharing: participants cannot view or modify the owner's route
+    tables), so DescribeRouteTables here returns neither an association nor a main table.
+    """
+    subnet_id = str(subnet["SubnetId"])
+    owner = str(subnet.get("OwnerId") or ctx.account_id)
+    arn = str(subnet.get("SubnetArn") or f"arn:{ctx.partition}:ec2:{ctx.region}:{owner}:subnet/{subnet_id}")
+    if owner != ctx.account_id:
+        why = f"its VPC is shared by account {owner}, which holds its route table"
+    else:
+        why = "no route table of its VPC was returned"
+    message = f"route table of {subnet_id} not readable: {why}"
+    return Issue(("subnets",), "RouteTableNotReadable", message, arn)
 
 
 def default_route_target(table: dict[str, Any]) -> str | None:
@@ -85,7 +107,8 @@ COLLECTOR = Collector(
     name="ec2",
     scope="regional",
     tables=("subnets",),
-    actions=("ec2:DescribeSubnets", "ec2:DescribeRouteTables"),
+    # DescribeRegions: not this collector's call, the crawler's inside each account (aws/regions.py)
+    actions=("ec2:DescribeSubnets", "ec2:DescribeRouteTables", "ec2:DescribeRegions"),
     size_rank=3,  # two calls
     collect=collect,
 )

@@ -4,8 +4,10 @@ Call plan per (account, region) — the demo layer and the crawl benchmark rely 
 
 - ``ListFunctions`` (paginated, ``$LATEST`` only), read to the end before anything else: a listing
   that fails on any page raises, so a partial list is never presented as the region's functions;
-- per function, four calls: ``GetFunction`` (configuration, tags, reserved concurrency),
-  ``GetPolicy``, ``ListFunctionUrlConfigs``, ``ListProvisionedConcurrencyConfigs``;
+- per function, six calls: ``GetFunction`` (configuration, tags, reserved concurrency),
+  ``GetPolicy``, ``ListAliases``, ``ListVersionsByFunction``, ``ListFunctionUrlConfigs``,
+  ``ListProvisionedConcurrencyConfigs``; then ``GetPolicy`` with ``Qualifier`` for each published
+  version and alias (see :func:`_collect_qualified_policies`);
 - once: ``GetAccountSettings``.
 
 A failing per-function call becomes an :class:`Issue` for the one table it feeds and that
@@ -24,8 +26,8 @@ names are recorded, and no value reaches a record, an Issue or a log. That verdi
 judgement made here (it needs the values); whether a policy statement is public is judged from the
 stored statement when the rules run (``function_policies.is_public``, reporter/rules/derive.py).
 
-A region's functions are the longest chain of calls in a crawl (four per function, one after
-another). A region with many of them is read by a few threads (:data:`FUNCTION_THREADS` at most,
+A region's functions are the longest chain of calls in a crawl (six or more per function, one
+after another). A region with many of them is read by a few threads (:data:`FUNCTION_THREADS` at most,
 one per :data:`FUNCTIONS_PER_THREAD` functions), so one big account-region does not hold up
 the end of the run; small regions keep the plain sequential order. Rows are merged in listing
 order either way, and the call plan stays the same.
@@ -117,6 +119,7 @@ def _collect_function(
         result.issues.append(_embedded_issue(env_error, "EnvironmentError", arn))
     result.add("functions", _function_record(ctx, arn, config, reserved.value, tags))
     _collect_policy(client, ctx, name, arn, result)
+    _collect_qualified_policies(client, ctx, name, arn, result)
     _collect_urls(client, ctx, name, arn, result)
     _collect_provisioned(client, ctx, name, arn, result)
     return reserved
@@ -173,9 +176,36 @@ def _function_record(
     }
 
 
-def _collect_policy(client: Any, ctx: UnitContext, name: str, arn: str, result: CollectResult) -> None:
+def _collect_qualified_policies(
+    client: Any, ctx: UnitContext, name: str, arn: str, result: CollectResult
+) -> None:
+    """The resource policies of the function's published versions and aliases.
+
+    A permission added with a Qualifier lives on that version or alias only: GetPolicy without a
+    Qualifier does not show it (Lambda API reference, AddPermission/GetPolicy ``Qualifier``), yet
+    it opens that version or alias to whoever it names. Only a listing that failed makes the
+    function's policies unknown; most functions have neither versions nor aliases (two calls).
+    """
     try:
-        raw = client.get_policy(FunctionName=name)["Policy"]
+        aliases = [str(a["Name"]) for a in items(client, "list_aliases", "Aliases", FunctionName=name)]
+        versions = [
+            str(v["Version"])
+            for v in items(client, "list_versions_by_function", "Versions", FunctionName=name)
+            if v.get("Version") not in (None, "$LATEST")
+        ]
+    except CALL_ERRORS as exc:
+        result.issues.append(issue_for(exc, ("function_policies",), arn, context="versions and aliases"))
+        return
+    for q in (*versions, *aliases):
+        _collect_policy(client, ctx, name, arn, result, q)
+
+
+def _collect_policy(
+    client: Any, ctx: UnitContext, name: str, arn: str, result: CollectResult, qualifier: str | None = None
+) -> None:
+    try:
+        asked = {"Qualifier": qualifier} if qualifier else {}
+        raw = client.get_policy(FunctionName=name, **asked)["Policy"]
     except CALL_ERRORS as exc:
         if aws_code(exc) != _NOT_FOUND:  # not found = the function has no resource policy
             result.issues.append(issue_for(exc, ("function_policies",), arn))
@@ -195,7 +225,7 @@ def _collect_policy(client: Any, ctx: UnitContext, name: str, arn: str, result: 
                 Issue(("function_policies",), "InvalidPolicy", "statement is not an object", arn)
             )
             continue
-        result.add("function_policies", _statement_record(ctx, arn, statement))
+        result.add("function_policies", {**_statement_record(ctx, arn, statement), "qualifier": qualifier})
 
 
 def _statement_record(ctx: UnitContext, arn: str, statement: dict[str, Any]) -> dict[str, Any]:
@@ -316,6 +346,8 @@ COLLECTOR = Collector(
         # not an operation we call: GetFunction returns Tags only to callers allowed lambda:ListTags
         "lambda:ListTags",
         "lambda:GetPolicy",
+        "lambda:ListAliases",
+        "lambda:ListVersionsByFunction",
         "lambda:ListFunctionUrlConfigs",
         "lambda:ListProvisionedConcurrencyConfigs",
         "lambda:GetAccountSettings",

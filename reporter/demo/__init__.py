@@ -14,7 +14,7 @@ from reporter.demo.wire import CallKey
 
 
 def demo_regions() -> tuple[str, ...]:
-    """The three regions of the standard demo organization."""
+    """The regions of the standard demo organization: three default ones and one opt-in region."""
     return DEMO_REGIONS
 
 

@@ -12,10 +12,12 @@ import string
 
 from reporter.demo import infra, quarter
 from reporter.demo.builder import AccountBuilder
-from reporter.demo.spec import OrgSpec, PermissionSpec
+from reporter.demo.spec import ConfigSpec, NetworkSpec, OrgSpec, PermissionSpec, SubnetSpec
 
 R1, R2, R3 = "us-east-1", "eu-west-1", "ap-southeast-2"
-DEMO_REGIONS: tuple[str, ...] = (R1, R2, R3)
+OPT_IN = "eu-south-1"
+"""An opt-in region (Europe (Milan)): enabled only in the accounts that opted in (media-prod)."""
+DEMO_REGIONS: tuple[str, ...] = (R1, R2, R3, OPT_IN)
 DEMO_MONTHS = 3
 LATEST_MONTH = DEMO_MONTHS - 1
 
@@ -46,7 +48,14 @@ def standard_org(seed: int = 7, month: int = LATEST_MONTH) -> OrgSpec:
         _legacy(),
     ]
     quarter.rewind(accounts, month)
-    return OrgSpec(accounts=tuple(a.build() for a in accounts), regions=DEMO_REGIONS, month=month)
+    if month == LATEST_MONTH:
+        accounts.append(_media())
+    return OrgSpec(
+        accounts=tuple(a.build() for a in accounts),
+        regions=DEMO_REGIONS,
+        month=month,
+        opt_in_regions=(OPT_IN,),
+    )
 
 
 def _management() -> AccountBuilder:
@@ -340,4 +349,42 @@ def _legacy() -> AccountBuilder:
         suspended=True,
     )
     b.fn("legacy-archiver", R1, runtime="python3.8")
+    return b
+
+
+def _media() -> AccountBuilder:
+    """Issue 12's cases, joined in the standard month: what real AWS does that moto does not.
+
+    - eu-south-1 is an opt-in region enabled here only: every other account shows it as a skipped
+      "region not enabled" coverage row, this one is crawled there;
+    - a public permission added to alias "live" only (GetPolicy without Qualifier does not show
+      it): LG-PUB-01 fails naming the qualifier;
+    - a VPC whose default routes go to a Transit Gateway (egress through a central VPC):
+      LG-NET-02 passes naming the gateway;
+    - a recorder in eu-west-1 that excludes AWS::Lambda::Function: LG-CFG-01 fails there.
+    """
+    tags = (("Environment", "prod"), ("CostCenter", "media"))
+    b = AccountBuilder(
+        "media-prod", "media-prod", "Root/Workloads/Prod", tags=tags, app="media", opted_in=(OPT_IN,)
+    )
+    b.networks = [
+        NetworkSpec(
+            "media-vpc",
+            R1,
+            "10.50.0.0/16",
+            (SubnetSpec("app-a", "a", "tgw"), SubnetSpec("app-b", "b", "tgw")),
+        )
+    ]
+    b.fn("media-transcoder", R1, "clean_vpc", network="media-vpc", subnets=("app-a", "app-b"), alarms=ERR_THR)
+    b.fn(
+        "media-preview-api",
+        R2,
+        permissions=(PermissionSpec("public-preview", "*", qualifier="live"),),
+        alarms=("Errors",),
+    )
+    b.fn("media-catalog-milan", OPT_IN, runtime="python3.13", alarms=ERR_THR)
+    b.config = [
+        infra.config_global(R1, vpc_rule=True),
+        ConfigSpec(R2, "recording", exclude_types=("AWS::Lambda::Function",)),
+    ]
     return b

@@ -90,8 +90,10 @@ class DirectSeeder:
         version = backend.publish_version(name, "")
         backend.create_alias(alias, name, str(version.version), "", None)
 
-    def add_permission(self, region: str, name: str, request: dict[str, Any]) -> None:
-        self._lambda(region).add_permission(name, None, json.dumps(request))
+    def add_permission(
+        self, region: str, name: str, request: dict[str, Any], qualifier: str | None = None
+    ) -> None:
+        self._lambda(region).add_permission(name, qualifier, json.dumps(request))
 
     def create_function_url_config(self, region: str, name: str, request: dict[str, Any]) -> None:
         self._lambda(region).create_function_url_config(name, request)
@@ -155,8 +157,14 @@ class DirectEc2:
         )
         return str(tables[0].id)
 
+    def create_transit_gateway(self, vpc_id: str, subnet_id: str, name: str) -> str:
+        tgw = self.backend.create_transit_gateway(name, tags=[{"Key": "Name", "Value": name}])
+        self.backend.create_transit_gateway_vpc_attachment(tgw.id, vpc_id, [subnet_id])
+        return str(tgw.id)
+
     def create_default_route(self, route_table_id: str, target: str) -> None:
-        kind = "nat_gateway_id" if target.startswith("nat-") else "gateway_id"
+        kinds = {"nat-": "nat_gateway_id", "tgw-": "transit_gateway_id"}
+        kind = next((k for prefix, k in kinds.items() if target.startswith(prefix)), "gateway_id")
         self.backend.create_route(route_table_id, "0.0.0.0/0", **{kind: target})
 
     def associate_route_table(self, route_table_id: str, subnet_id: str) -> None:

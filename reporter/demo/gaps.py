@@ -4,7 +4,8 @@ Served here, in AWS's wire format (shapes from botocore's service-2.json models)
 - lambda GetAccountSettings, ListProvisionedConcurrencyConfigs, GetProvisionedConcurrencyConfig,
   ListFunctionUrlConfigs (from moto's own URL configs);
 - config GetComplianceDetailsByConfigRule (evaluations computed at seeding, paginated);
-- ec2 DescribeRegions (only the demo regions are enabled; the others are "not-opted-in");
+- ec2 DescribeRegions (only the demo regions are enabled; the others are "not-opted-in"; the
+  demo's opt-in regions are "opted-in" only in the accounts that enabled them);
 - sts AssumeRole refusals (denied or suspended accounts, roles that do not exist), which moto
   never refuses;
 - SnapStart in lambda GetFunction/GetFunctionConfiguration/ListFunctions, which moto drops.
@@ -151,6 +152,37 @@ class GapAnswers:
             items.append(item)
         return wire.json_answer(call, _page(call, items, "FunctionUrlConfigs"))
 
+    def rewrite(self, call: Call, answer: Answer) -> Answer:
+        """moto's answer, made AWS-like where moto differs (SnapStart, per-qualifier policies)."""
+        if (call.service, call.operation) == ("lambda", "GetPolicy"):
+            return self.policy_of_qualifier(call, answer)
+        return self.rewrite_snap_start(call, answer)
+
+    def policy_of_qualifier(self, call: Call, answer: Answer) -> Answer:
+        """GetPolicy shows only the statements of the asked qualifier (none: the unqualified function).
+
+        moto keeps one policy per function whatever ``Qualifier`` AddPermission was given (each
+        statement's Resource still names it); AWS keeps a policy per version and alias, and
+        GetPolicy without a Qualifier does not show an alias's (Lambda API reference,
+        AddPermission and GetPolicy, parameter Qualifier).
+        """
+        if answer.status != 200:
+            return answer
+        asked: str | None = (call.query.get("Qualifier") or [""])[0] or None
+        payload = json.loads(answer.body)
+        document = json.loads(payload.get("Policy") or "{}")
+        statements = document.get("Statement") or []
+        if isinstance(statements, dict):
+            statements = [statements]
+        kept = [st for st in statements if _qualifier_of(str(st.get("Resource", ""))) == asked]
+        if not kept:
+            missing = "The resource you requested does not exist."
+            return wire.error(call, 404, "ResourceNotFoundException", missing)
+        document["Statement"] = kept
+        payload["Policy"] = json.dumps(document)
+        headers = [(k, v) for k, v in answer.headers if k.lower() != "content-length"]
+        return Answer(answer.status, headers, json.dumps(payload).encode())
+
     def rewrite_snap_start(self, call: Call, answer: Answer) -> Answer:
         """Put back the SnapStart setting moto drops, on the functions seeded with it."""
         if call.service != "lambda" or call.operation not in _SNAPSTART_OPERATIONS or answer.status != 200:
@@ -211,6 +243,9 @@ class GapAnswers:
         rows = []
         for name in _aws_regions():
             status = "opt-in-not-required" if name in self.data.regions else "not-opted-in"
+            if name in self.data.opt_in_regions:
+                # an opt-in region is enabled per account (the caller's account asking here)
+                status = "opted-in" if (call.account_id, name) in self.data.opted_in else "not-opted-in"
             if not everything and not asked and status == "not-opted-in":
                 continue
             if asked and name not in asked:
@@ -272,3 +307,9 @@ def _filters(params: dict[str, Any]) -> dict[str, set[str]]:
 
 def _filter_match(values: set[str], actual: str | None) -> bool:
     return actual is not None and actual in values
+
+
+def _qualifier_of(resource: str) -> str | None:
+    """``arn:aws:lambda:r:a:function:name[:qualifier]`` → the qualifier, None when unqualified."""
+    parts = resource.split(":")
+    return parts[7] if len(parts) > 7 else None

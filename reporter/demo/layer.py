@@ -37,7 +37,12 @@ ARRIVED = "reporter.demo.arrived"
 """WSGI environ key: time.monotonic() when the server accepted the request's connection."""
 _ACCESS_KEY = re.compile(rb"<AccessKeyId>([^<]+)</AccessKeyId>")
 _BUFFERED = frozenset(
-    {("lambda", "GetFunction"), ("lambda", "GetFunctionConfiguration"), ("lambda", "ListFunctions")}
+    {
+        ("lambda", "GetFunction"),
+        ("lambda", "GetFunctionConfiguration"),
+        ("lambda", "ListFunctions"),
+        ("lambda", "GetPolicy"),
+    }
 )
 
 
@@ -93,7 +98,7 @@ class DemoGapLayer:
                 self.stats.record_fault(call.key, rank, ACCESS_DENIED)
             return _send(start_response, answer)
         if (call.service, call.operation) in _BUFFERED:
-            return _send(start_response, gaps.rewrite_snap_start(call, self._moto(environ)))
+            return _send(start_response, gaps.rewrite(call, self._moto(environ)))
         if (call.service, call.operation) == ("sts", "AssumeRole") and plan.expire_token_once:
             answer = self._moto(environ)
             _note_session(injector, call, answer)

@@ -156,6 +156,10 @@ class GapData:
     """(account id, region, config rule name) → evaluation results."""
     denied_accounts: frozenset[str] = frozenset()
     closed_accounts: frozenset[str] = frozenset()
+    opt_in_regions: frozenset[str] = frozenset()
+    """Demo regions that are opt-in regions in AWS: enabled only where ``opted_in`` says so."""
+    opted_in: frozenset[tuple[str, str]] = frozenset()
+    """(account id, region) pairs of opt-in regions an account has enabled."""
 
     def concurrency_limit(self, account_id: str, region: str) -> int:
         return self.concurrency_limits.get((account_id, region), 1000)

@@ -119,6 +119,8 @@ class RegionSeeder:
             zone = f"{self.region}{sub.az}"
             subnet_id = ec2.create_subnet(vpc_id, str(next(blocks)), zone, f"{net.key}-{sub.name}")
             self.result.subnets[(net.key, sub.name)] = (subnet_id, zone)
+            if sub.route == "tgw" and "tgw" not in targets:
+                targets["tgw"] = ec2.create_transit_gateway(vpc_id, subnet_id, f"{net.key}-egress")
             if sub.route != "main":
                 self._route_table(ec2, vpc_id, subnet_id, f"{net.key}-{sub.name}", targets.get(sub.route))
         if net.main_route in targets:
@@ -164,7 +166,7 @@ class RegionSeeder:
         self.result.function_arns[fn.name] = direct.create_function(region, request)
         if fn.reserved is not None:
             direct.put_function_concurrency(region, fn.name, fn.reserved)
-        if fn.provisioned or fn.snap_start:
+        if fn.provisioned or fn.snap_start or any(p.qualifier == ALIAS for p in fn.permissions):
             direct.publish_alias(region, fn.name, ALIAS)
         for perm in fn.permissions:
             statement: dict[str, Any] = {
@@ -178,7 +180,7 @@ class RegionSeeder:
                 statement["SourceArn"] = perm.source_arn.replace("<ACCOUNT>", self.account_id)
             if perm.principal_org:
                 statement["PrincipalOrgID"] = self.org_id
-            direct.add_permission(region, fn.name, statement)
+            direct.add_permission(region, fn.name, statement, perm.qualifier)
         if fn.url_auth:
             origins = ["*"] if fn.url_auth == "NONE" else ["https://app.example.com"]
             direct.create_function_url_config(
@@ -198,10 +200,7 @@ class RegionSeeder:
                     "name": "default",
                     "roleARN": f"arn:aws:iam::{self.account_id}:role/aws-service-role/"
                     "config.amazonaws.com/AWSServiceRoleForConfig",
-                    "recordingGroup": {
-                        "allSupported": True,
-                        "includeGlobalResourceTypes": cfg.include_global,
-                    },
+                    "recordingGroup": _recording_group(cfg),
                 }
             )
             config.put_delivery_channel(
@@ -218,6 +217,17 @@ class RegionSeeder:
                 raise RuntimeError(f"AWS Config accepted {rule.identifier}: the demo expects a refusal")
         for rule in cfg.rules:
             config.put_config_rule(ConfigRule=_rule_body(rule))
+
+
+def _recording_group(cfg: ConfigSpec) -> dict[str, Any]:
+    if cfg.exclude_types:
+        return {
+            "allSupported": False,
+            "includeGlobalResourceTypes": False,
+            "exclusionByResourceTypes": {"resourceTypes": list(cfg.exclude_types)},
+            "recordingStrategy": {"useOnly": "EXCLUSION_BY_RESOURCE_TYPES"},
+        }
+    return {"allSupported": True, "includeGlobalResourceTypes": cfg.include_global}
 
 
 def _rule_body(rule: ConfigRuleSpec) -> dict[str, Any]:

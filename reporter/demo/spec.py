@@ -67,6 +67,9 @@ class PermissionSpec:
     principal_org: bool = False
     """Pin the statement to the demo organization (aws:PrincipalOrgID)."""
     action: str = "lambda:InvokeFunction"
+    qualifier: str | None = None
+    """Add the statement to this alias (published version 1 and the alias are created): it then
+    lives on the alias's own policy, which GetPolicy without a Qualifier does not show."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,8 @@ class SubnetSpec:
     az: str
     """Zone suffix: "a", "b" or "c"."""
     route: str
-    """Default route of its explicitly associated table: "nat", "igw", "none", or "main" (no association)."""
+    """Default route of its explicitly associated table: "nat", "igw", "tgw" (a Transit Gateway
+    attachment: egress through a central VPC), "none", or "main" (no association)."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,9 @@ class ConfigSpec:
     recorder: str | None = None
     """None (no recorder), "recording" or "stopped"."""
     include_global: bool = False
+    exclude_types: tuple[str, ...] = ()
+    """Recording strategy EXCLUSION_BY_RESOURCE_TYPES leaving these types out (the IAM types
+    are then recorded whatever include_global says)."""
     rules: tuple[ConfigRuleSpec, ...] = ()
     rejected_rules: tuple[ConfigRuleSpec, ...] = ()
     """Rules the guide asks for that AWS refuses: attempted at seeding, expected to fail."""
@@ -156,6 +163,8 @@ class AccountSpec:
     """AssumeRole into this account always answers AccessDenied."""
     concurrency_limit: int = 1000
     """Regional concurrent-executions quota reported by GetAccountSettings."""
+    opted_in: tuple[str, ...] = ()
+    """Opt-in regions of the demo the account has enabled (the others answer not-opted-in)."""
     policies: tuple[PolicySpec, ...] = ()
     roles: tuple[RoleSpec, ...] = ()
     networks: tuple[NetworkSpec, ...] = ()
@@ -168,6 +177,11 @@ class OrgSpec:
     accounts: tuple[AccountSpec, ...]
     regions: tuple[str, ...]
     month: int
+    opt_in_regions: tuple[str, ...] = ()
+    """Regions of ``regions`` that AWS enables per account (AccountSpec.opted_in)."""
+
+    def enabled_regions(self, acc: AccountSpec) -> tuple[str, ...]:
+        return tuple(r for r in self.regions if r not in self.opt_in_regions or r in acc.opted_in)
 
     def account(self, key: str) -> AccountSpec:
         for acc in self.accounts:

@@ -42,6 +42,7 @@ DEPRECATION: dict[str, dt.date] = {
 }
 ALARM_METRICS = frozenset({"Errors", "Throttles"})
 CONFIG_JUDGED_TYPES = frozenset({"AWS::Lambda::Function", "AWS::IAM::Role"})
+LAMBDA_TYPE = "AWS::Lambda::Function"
 
 
 def build(spec: OrgSpec, seeded: SeedResult, as_of: dt.date) -> tuple[DemoTruth, GapData]:
@@ -91,7 +92,7 @@ def build(spec: OrgSpec, seeded: SeedResult, as_of: dt.date) -> tuple[DemoTruth,
                 if rule != "LG-CFG-04"
             )
         if found:
-            expectations.extend(found.scoped(spec.regions))
+            expectations.extend(found.scoped(spec.enabled_regions(acc.spec)))
     reachable = {a.account_id for a in accounts if a.reachable}
     truth = DemoTruth(
         organization_id=seeded.organization_id,
@@ -138,15 +139,15 @@ class _Oracle:
         lim = self.limits
         out = dict(self.roles[fn.role].outcomes)
         out["LG-IAM-05"] = _verdict(self.role_use[fn.role] > 1)
-        if fn.permissions:
-            out["LG-PUB-01"] = _verdict(
-                any(
-                    p.principal == "*" and not (p.source_account or p.source_arn or p.principal_org)
-                    for p in fn.permissions
-                )
+        # every function is judged: no permission (on the function, a version or an alias) or
+        # no URL is a pass, so a false fail on a function without either is caught too
+        out["LG-PUB-01"] = _verdict(
+            any(
+                p.principal == "*" and not (p.source_account or p.source_arn or p.principal_org)
+                for p in fn.permissions
             )
-        if fn.url_auth:
-            out["LG-PUB-02"] = _verdict(fn.url_auth == "NONE")
+        )
+        out["LG-PUB-02"] = _verdict(fn.url_auth == "NONE")
         tags = dict(fn.tags)
         if tags.get(lim.high_risk_tag_key) == lim.high_risk_tag_value:
             out["LG-COST-01"] = _verdict(fn.reserved is None)
@@ -168,7 +169,8 @@ class _Oracle:
         if fn.network:
             net = next(n for n in self.acc.spec.networks if n.key == fn.network and n.region == fn.region)
             routes = {s.name: (net.main_route if s.route == "main" else s.route) for s in net.subnets}
-            out["LG-NET-02"] = _verdict(any(routes[s] != "nat" for s in fn.subnets))
+            # a Transit Gateway route is egress through a central VPC: no false alarm (issue 12)
+            out["LG-NET-02"] = _verdict(any(routes[s] not in ("nat", "tgw") for s in fn.subnets))
             zones = {self.acc.regions[fn.region].subnets[(fn.network, s)][1] for s in fn.subnets}
             out["LG-NET-03"] = _verdict(len(zones) < lim.min_availability_zones)
         out["LG-RT-03"] = _verdict(bool(fn.secret_env))
@@ -179,7 +181,13 @@ class _Oracle:
 
     def scoped(self, regions: tuple[str, ...]) -> list[Expectation]:
         acc, lim, out = self.acc, self.limits, []
-        cfg = {c.region: c for c in acc.spec.config}
+        cfg = {c.region: c for c in acc.spec.config if c.region in regions}
+        # IAM is global: AWS::IAM::Role must be recorded in one region, else LG-CFG-01 fails in
+        # us-east-1 (or the account's first crawled region); exclusion recording includes it.
+        roles_recorded = any(
+            c.recorder == "recording" and (c.include_global or bool(c.exclude_types)) for c in cfg.values()
+        )
+        iam_region = "us-east-1" if "us-east-1" in regions else min(regions)
         for region in regions:
             rid = f"{acc.account_id}/{region}"
             reserved = sum(f.reserved or 0 for f in acc.spec.functions if f.region == region)
@@ -189,7 +197,9 @@ class _Oracle:
                 or unreserved < acc.spec.concurrency_limit * lim.unreserved_min_pct / 100
             )
             c = cfg.get(region)
-            recording = c is not None and c.recorder == "recording"
+            recording = (
+                c is not None and c.recorder == "recording" and LAMBDA_TYPE not in c.exclude_types
+            ) and not (region == iam_region and not roles_recorded)
             vpc_rule = c is not None and any(r.identifier == "LAMBDA_INSIDE_VPC" for r in c.rules)
             for rule, failed in (
                 ("LG-COST-03", low),
@@ -246,4 +256,6 @@ def _gap_data(
         compliance=evaluations,
         denied_accounts=frozenset(a.account_id for a in seeded.accounts if a.spec.denied),
         closed_accounts=frozenset(a.account_id for a in seeded.accounts if a.spec.suspended),
+        opt_in_regions=frozenset(spec.opt_in_regions),
+        opted_in=frozenset((a.account_id, r) for a in seeded.accounts for r in a.spec.opted_in),
     )

@@ -73,7 +73,7 @@ def frameworks_list(frameworks: Any) -> list[str]:
 
 def partition_of(region: str, fallback: str) -> str:
     """The partition of a row's region; IAM rows (region "global") take the caller's partition."""
-    return fallback if region == "global" else partition_of_region(region)
+    return fallback if region == "global" else partition_of_region(region) or fallback
 
 
 def truncate(value: str, limit: int) -> str:

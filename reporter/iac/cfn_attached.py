@@ -8,6 +8,7 @@ from typing import Any
 
 from reporter.iac.build import Builder, ShapeError, _shown
 from reporter.iac.resolve import Resolver, Unresolved
+from reporter.iac.routes import ROUTE_KEYS, route_target
 
 
 class AttachedResources:
@@ -144,16 +145,16 @@ class AttachedResources:
     def _route(self, logical: str, props: Mapping[str, Any]) -> None:
         if props.get("DestinationCidrBlock") != "0.0.0.0/0" or not isinstance(props.get("RouteTableId"), str):
             return
-        for key in (
-            "NatGatewayId",
-            "GatewayId",
-            "TransitGatewayId",
-            "NetworkInterfaceId",
-            "VpcPeeringConnectionId",
-        ):
+        for key in ROUTE_KEYS:
             if isinstance(props.get(key), str):
                 self.routes[props["RouteTableId"]] = (key, props[key])
                 return
+
+    def _route_target(self, kind: str | None, target: str | None) -> str | None:
+        if kind is None or target is None:
+            return None
+        vpn = self.resources.get(target, {}).get("Type") == "AWS::EC2::VPNGateway"
+        return route_target(kind, target, vpn_gateway=vpn)
 
     def _subnets(self) -> None:
         """Subnet rows with their default route; a function's subnet the file does not define, or
@@ -166,7 +167,7 @@ class AttachedResources:
                 **row,
                 route_table_id=table,
                 route_table_is_main=False,
-                default_route_target=target,
+                default_route_target=self._route_target(kind, target),
                 nat_default_route=kind == "NatGatewayId",
                 igw_default_route=kind == "GatewayId",
             )
@@ -189,7 +190,7 @@ class AttachedResources:
                     self.b.unknown(
                         fn["function_arn"],
                         "column",
-                        "nat_default_route",
+                        "default_route_target",
                         f"subnet {sid} has no route table association in this file",
                     )
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from reporter.iac.resolve import Unresolved
+from reporter.iac.routes import route_target
 
 if TYPE_CHECKING:
     from reporter.iac.tf_map import PlanMapper
@@ -75,7 +76,7 @@ def add_subnets(m: PlanMapper, function_arn: str, subnet_ids: list[str]) -> None
         table, attribute, target = routes.get(sid, (None, None, None))
         if table is None:
             why = f"subnet {sid} has no route table association in this plan (the main table is not in it)"
-            m.b.unknown(function_arn, "column", "nat_default_route", why)
+            m.b.unknown(function_arn, "column", "default_route_target", why)
         if any(r["subnet_id"] == sid for r in m.b.records.get("subnets", []) if r["account_id"] == m.account):
             continue
         m.b.add(
@@ -86,7 +87,11 @@ def add_subnets(m: PlanMapper, function_arn: str, subnet_ids: list[str]) -> None
             vpc_id=None,
             route_table_id=table,
             route_table_is_main=False,
-            default_route_target=target,
+            default_route_target=(
+                route_target(attribute, target, vpn_gateway=target.startswith("aws_vpn_gateway."))
+                if attribute and target
+                else None
+            ),
             nat_default_route=attribute == "nat_gateway_id",
             igw_default_route=attribute == "gateway_id",
         )

@@ -22,7 +22,7 @@ principals when the trust policy parses) are kept, so LG-IAM-01/06/08 can still 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -64,6 +64,12 @@ _EffectKey = tuple[int, int | None, tuple[CompiledStatement, ...]]
 def _records(df: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
     # Through Arrow: plain Python values and None for nulls, whatever dtypes the frame uses.
     return pa.Table.from_pandas(df.loc[:, columns], preserve_index=False).to_pylist()
+
+
+def is_aws_managed(policy_key: str) -> bool:
+    """``arn:<partition>:iam::aws:policy/…``: a policy AWS maintains, identical in every account."""
+    parts = policy_key.split(":", 5)
+    return len(parts) == 6 and parts[0] == "arn" and parts[2] == "iam" and parts[4] == "aws"
 
 
 def inline_policy_key(role_arn: str, name: str) -> str:
@@ -110,7 +116,11 @@ class RoleAnalyser:
 
     # --- caches --------------------------------------------------------------------------------
     def _document(self, account_id: str, key: str) -> int:
-        doc_id = self._by_account.get((account_id, key), self._by_key.get(key))
+        doc_id = self._by_account.get((account_id, key))
+        if doc_id is None and is_aws_managed(key):
+            # the same AWS-managed ARN names the same document in every account; nothing else
+            # may be borrowed from another account
+            doc_id = self._by_key.get(key)
         if doc_id is None:
             raise PolicyError(f"{key}: policy document was not collected")
         return doc_id
@@ -254,11 +264,21 @@ def _permission_frame(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
     return table.to_pandas(types_mapper=pd.ArrowDtype)
 
 
-def derive_role_tables(roles: pd.DataFrame, policy_documents: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """``{"role_permissions": …, "role_facts": …}`` for every role (one facts row each)."""
+def derive_role_tables(
+    roles: pd.DataFrame, policy_documents: pd.DataFrame, execution_roles: Iterable[str] | None = None
+) -> dict[str, pd.DataFrame]:
+    """``{"role_permissions": …, "role_facts": …}``: one facts row per analysed role.
+
+    ``execution_roles``: analyse only these (the execution roles of the crawled functions: every
+    rule reading role facts judges a function through its role). SSO, service-linked and other
+    roles no function uses are read (``roles``) but not analysed. None analyses every role.
+    """
     analyser = RoleAnalyser(policy_documents, action_database(), load_catalog())
     columns: dict[str, list[Any]] = {name: [] for name in SCHEMAS["role_permissions"].names}
     facts: list[dict[str, Any]] = []
+    if execution_roles is not None:
+        wanted = set(execution_roles)
+        roles = roles[roles["role_arn"].isin(wanted)]
     for role in _records(roles, _ROLE_COLUMNS):
         combo, keys, record = analyser.analyse(role)
         facts.append(record)

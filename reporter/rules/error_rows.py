@@ -18,7 +18,9 @@ sources, all read from the inventory:
    - One resource (``resource_arn`` set): for function-scope rules, the functions it concerns
      become errors, and are added if the rule did not return them (its tags or policy were unread,
      so applicability is unknown). A resource concerns a function when it is the function, its
-     execution role, or a managed policy or boundary attached to that role; a function ARN missing
+     execution role, a managed policy or boundary attached to that role (in the account where the
+     read failed: AWS-managed ARNs are the same in every account), or one of its subnets
+     (a route table not readable from the function's account); a function ARN missing
      from the inventory is added from the ARN itself. For other scopes, rows with that
      resource_arn become errors.
 
@@ -89,9 +91,19 @@ _STEPS = (
         select f.account_id, f.region, f.function_arn, f.name, e.tables, e.collector, e.detail,
                e.resource_arn, 1, null, true
         from res e
-        join roles r on list_contains(r.attached_policy_arns, e.resource_arn)
-                     or r.permissions_boundary_arn = e.resource_arn
+        -- an AWS-managed policy has the same ARN in every account: a read that failed in one
+        -- account says nothing about the others (issue 12)
+        join roles r on r.account_id = e.account_id
+                    and (list_contains(r.attached_policy_arns, e.resource_arn)
+                         or r.permissions_boundary_arn = e.resource_arn)
         join functions f on f.role_arn = r.role_arn
+        union all
+        select f.account_id, f.region, f.function_arn, f.name, e.tables, e.collector, e.detail,
+               e.resource_arn, 1, null, true
+        from res e join functions f
+          on f.account_id = e.account_id and f.region = e.region
+         and e.resource_arn like 'arn:%:ec2:%:subnet/%'
+         and list_contains(f.subnet_ids, split_part(e.resource_arn, 'subnet/', 2))
         union all
         select e.account_id, e.region, e.resource_arn, split_part(e.resource_arn, ':', 7), e.tables,
                e.collector, e.detail, e.resource_arn, 1, null, true

@@ -91,6 +91,10 @@ def lambda_world(request: Request, per_page: int = 2, count: int = 3) -> Answer:
     if request.operation == "GetPolicy":
         statement = {"Sid": "s", "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}}
         return Answer(body={"Policy": json.dumps({"Statement": [statement]})})
+    if request.operation == "ListAliases":
+        return Answer(body={"Aliases": []})
+    if request.operation == "ListVersionsByFunction":
+        return Answer(body={"Versions": [{**config, "Version": "$LATEST"}]})
     if request.operation == "ListFunctionUrlConfigs":
         return Answer(body={"FunctionUrlConfigs": []})
     if request.operation == "ListProvisionedConcurrencyConfigs":
@@ -98,6 +102,16 @@ def lambda_world(request: Request, per_page: int = 2, count: int = 3) -> Answer:
     if request.operation == "GetAccountSettings":
         return Answer(body={"AccountLimit": {"ConcurrentExecutions": 1000}})
     raise AssertionError(f"unexpected {request.operation}")
+
+
+_REGIONS_XML = (
+    '<DescribeRegionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><regionInfo>'
+    + "".join(
+        f"<item><regionName>{r}</regionName><optInStatus>opt-in-not-required</optInStatus></item>"
+        for r in REGIONS
+    )
+    + "</regionInfo></DescribeRegionsResponse>"
+).encode()
 
 
 class FakeAws:
@@ -121,6 +135,9 @@ class FakeAws:
             path=unquote(url.path),
             query={k: v[0] for k, v in parse_qs(url.query).items()},
         )
+        if seen.operation == "DescribeRegions":
+            # each account's enabled regions (crawl reads them once per account): every run region
+            return AWSResponse(request.url, 200, HTTPHeaders(), _Raw(_REGIONS_XML))
         with self._lock:
             self.requests.append(seen)
         answer = self.script(seen)
@@ -270,7 +287,9 @@ def test_lambda_429_too_many_requests_is_retried_and_engages_adaptive_pacing(
     assert len(result.records["functions"]) == 3 * len(REGIONS)
     # one extra attempt per account-region, made by botocore (the unit counted one operation each)
     assert len(fake.calls("GetFunction")) == 3 * len(REGIONS) + len(REGIONS)
-    assert {r["api_calls"] for r in _unit_rows(result)} == {2 + 3 * 4 + 1}
+    assert {r["api_calls"] for r in _unit_rows(result)} == {
+        2 + 3 * 6 + 1
+    }  # six calls per function (issue 12: ListAliases, ListVersionsByFunction)
     # the unit clients run botocore's adaptive mode, and a 429 switched their rate limiter on:
     # the first GetFunction answer of each region (the 429) enabled it, and it stayed on
     assert len(verdicts) == 4 * len(REGIONS)
@@ -483,17 +502,19 @@ def test_a_big_region_is_read_by_several_threads_with_rows_in_listing_order(
         _access(fake, monkeypatch), replace(_targets(A), regions=REGIONS[:1]), settings, [lambda_.COLLECTOR]
     )
 
-    assert [(r["status"], r["api_calls"]) for r in result.coverage] == [("ok", 2 + count * 4 + 1)]
+    assert [(r["status"], r["api_calls"]) for r in result.coverage] == [("ok", 2 + count * 6 + 1)]
     names = [r["name"] for r in result.records["functions"]]
     assert names == [f"fn-{i}" for i in range(count)]
     assert [r["function_arn"].rsplit(":", 1)[1] for r in result.records["function_policies"]] == names
-    # the call plan is unchanged: four calls per function, the listing, the account settings
+    # the call plan is unchanged: six calls per function, the listing, the account settings
     per_operation = Counter(r.operation for r in fake.requests)
     assert per_operation == Counter(
         {
             "ListFunctions": 2,
             "GetFunction": count,
             "GetPolicy": count,
+            "ListAliases": count,
+            "ListVersionsByFunction": count,
             "ListFunctionUrlConfigs": count,
             "ListProvisionedConcurrencyConfigs": count,
             "GetAccountSettings": 1,

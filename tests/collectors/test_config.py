@@ -92,6 +92,24 @@ def test_no_recorder_no_rules(moto: None) -> None:
     assert result.records == {} and result.issues == []
 
 
+def test_recording_strategy_and_exclusions_are_recorded(moto: None) -> None:
+    client: Any = boto3.client("config", region_name=REGION)
+    group: dict[str, Any] = {
+        "allSupported": False,
+        "includeGlobalResourceTypes": False,
+        "exclusionByResourceTypes": {"resourceTypes": ["AWS::Lambda::Function"]},
+        "recordingStrategy": {"useOnly": "EXCLUSION_BY_RESOURCE_TYPES"},
+    }
+    role = f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/config"
+    client.put_configuration_recorder(
+        ConfigurationRecorder={"name": "x", "roleARN": role, "recordingGroup": group}
+    )
+    result = config.collect(RecordingClients().context())
+    [row] = result.records["config_recorders"]
+    assert row["recording_strategy"] == "EXCLUSION_BY_RESOURCE_TYPES"
+    assert row["excluded_types"] == ["AWS::Lambda::Function"]
+
+
 def rule(name: str, **extra: Any) -> dict[str, Any]:
     return {
         "ConfigRuleName": name,

@@ -164,3 +164,27 @@ def test_route_tables_across_pages_and_stale_associations() -> None:
     assert subnets_by_id["subnet-a"]["route_table_id"] == "rtb-private"  # found on page two
     assert subnets_by_id["subnet-b"]["route_table_id"] == "rtb-main"  # the stale association does not count
     assert subnets_by_id["subnet-b"]["igw_default_route"] is True
+
+
+def test_a_shared_subnet_whose_route_table_is_not_readable_is_an_issue_not_no_route() -> None:
+    """VPC sharing: the participant lists the owner's subnet but not its route tables."""
+    ctx, stub = stubbed("ec2")
+    owner = "999999999999"
+    shared = {
+        "SubnetId": "subnet-shared",
+        "VpcId": "vpc-owner",
+        "AvailabilityZone": "us-east-1a",
+        "OwnerId": owner,
+        "SubnetArn": f"arn:aws:ec2:us-east-1:{owner}:subnet/subnet-shared",
+    }
+    stub.add_response("describe_subnets", {"Subnets": [shared]}, {})
+    stub.add_response("describe_route_tables", {"RouteTables": []}, {})
+
+    result = ec2.collect(ctx)
+
+    [row] = result.records["subnets"]
+    assert row["availability_zone"] == "us-east-1a" and row["route_table_id"] is None
+    [issue] = result.issues
+    assert issue.tables == ("subnets",) and issue.error_code == "RouteTableNotReadable"
+    assert issue.resource_arn == shared["SubnetArn"]
+    assert f"shared by account {owner}" in issue.message

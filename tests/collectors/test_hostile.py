@@ -34,6 +34,8 @@ def test_lambda_empty_first_page_long_unicode_names_and_bare_answers() -> None:
         stub.add_response(
             "get_policy", {"Policy": json.dumps({"Statement": [statement]})}, {"FunctionName": name}
         )
+        stub.add_response("list_aliases", {}, {"FunctionName": name})  # bare answers: no list at all
+        stub.add_response("list_versions_by_function", {}, {"FunctionName": name})
         stub.add_response("list_function_url_configs", {"FunctionUrlConfigs": [], "NextMarker": "u"}, None)
         url = {
             "FunctionUrl": f"https://{name}.lambda-url.on.aws/",

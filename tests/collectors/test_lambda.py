@@ -144,7 +144,8 @@ def test_moto_functions_policies_and_the_gaps_as_issues(world: dict[str, str]) -
     per_function = [
         c for c in clients.calls if c not in ("lambda:ListFunctions", "lambda:GetAccountSettings")
     ]
-    assert len(per_function) == 2 * 4  # the benchmark's budget: four calls per function
+    # six calls per function without versions or aliases (issue 12 added ListAliases, ListVersionsByFunction)
+    assert len(per_function) == 2 * 6
 
 
 def test_environment_values_never_leave_the_collector(world: dict[str, str]) -> None:
@@ -192,19 +193,52 @@ def queue_function(
     policy: dict[str, Any] | None = None,
     urls: list[dict[str, Any]] | None = None,
     provisioned: list[dict[str, Any]] | None = None,
+    qualified: dict[str, dict[str, Any] | None] | None = None,
 ) -> None:
-    """The four per-function answers, in the collector's order."""
+    """The per-function answers, in the collector's order.
+
+    ``qualified``: published versions (digits) and aliases (names), each with its own policy or None.
+    """
     params = {"FunctionName": name}
     stub.add_response("get_function", get or {"Configuration": config(name)}, params)
+    queue_policy(stub, name, policy)
+    qualified = qualified or {}
+    versions = [q for q in qualified if q.isdigit()]
+    aliases = [q for q in qualified if not q.isdigit()]
+    stub.add_response(
+        "list_aliases",
+        {"Aliases": [{"Name": a, "AliasArn": f"{ARN}{name}:{a}", "FunctionVersion": "1"} for a in aliases]},
+        params,
+    )
+    stub.add_response(
+        "list_versions_by_function",
+        {"Versions": [config(name, Version=v) for v in ("$LATEST", *versions)]},
+        params,
+    )
+    for q in (*versions, *aliases):
+        queue_policy(stub, name, qualified[q], q)
+    stub.add_response("list_function_url_configs", {"FunctionUrlConfigs": urls or []}, params)
+    stub.add_response(
+        "list_provisioned_concurrency_configs", {"ProvisionedConcurrencyConfigs": provisioned or []}, params
+    )
+
+
+def queue_policy(
+    stub: Stubber, name: str, policy: dict[str, Any] | None, qualifier: str | None = None
+) -> None:
+    params = {"FunctionName": name, **({"Qualifier": qualifier} if qualifier else {})}
     if policy is None:
         stub.add_client_error(
             "get_policy", "ResourceNotFoundException", "no policy", 404, expected_params=params
         )
     else:
         stub.add_response("get_policy", {"Policy": json.dumps(policy), "RevisionId": "r1"}, params)
-    stub.add_response("list_function_url_configs", {"FunctionUrlConfigs": urls or []}, params)
+
+
+def queue_no_qualifiers(stub: Stubber, name: str) -> None:
+    stub.add_response("list_aliases", {"Aliases": []}, {"FunctionName": name})
     stub.add_response(
-        "list_provisioned_concurrency_configs", {"ProvisionedConcurrencyConfigs": provisioned or []}, params
+        "list_versions_by_function", {"Versions": [config(name, Version="$LATEST")]}, {"FunctionName": name}
     )
 
 
@@ -325,6 +359,7 @@ def test_failing_get_function_keeps_the_listed_row_and_the_other_tables() -> Non
         "Statement": {"Sid": "p", "Effect": "Allow", "Principal": "*", "Action": "lambda:*"},
     }
     stub.add_response("get_policy", {"Policy": json.dumps(policy)}, {"FunctionName": "a"})
+    queue_no_qualifiers(stub, "a")
     stub.add_response("list_function_url_configs", {"FunctionUrlConfigs": []}, {"FunctionName": "a"})
     stub.add_response("list_provisioned_concurrency_configs", {}, {"FunctionName": "a"})
     queue_function(
@@ -355,6 +390,7 @@ def test_per_function_failures_are_scoped_to_their_table() -> None:
     stub.add_client_error(
         "get_policy", "TooManyRequestsException", "slow", 429, expected_params={"FunctionName": "a"}
     )
+    queue_no_qualifiers(stub, "a")
     stub.add_client_error("list_function_url_configs", "ServiceException", "boom", 500)
     stub.add_client_error("list_provisioned_concurrency_configs", "AccessDeniedException", "denied", 403)
     stub.add_client_error("get_account_settings", "AccessDeniedException", "denied", 403)
@@ -419,11 +455,61 @@ def test_errors_reported_inside_get_function_become_issues() -> None:
     assert row["env_var_names"] is None and row["secret_env_var_names"] is None
 
 
+def test_policies_of_versions_and_aliases_are_read_and_name_their_qualifier() -> None:
+    """AddPermission with a Qualifier: the statement lives on that alias/version only (AWS semantics)."""
+    ctx, stub = stubbed("lambda")
+    stub.add_response("list_functions", {"Functions": [config("a")]}, {})
+    public = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "pub",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "lambda:InvokeFunction",
+                "Resource": ARN + "a:live",
+            }
+        ],
+    }
+    queue_function(stub, "a", qualified={"1": None, "live": public})
+    stub.add_response("get_account_settings", account_settings(), {})
+
+    result = lambda_.collect(ctx)
+
+    stub.assert_no_pending_responses()
+    assert_records_match_schemas(result)
+    assert not result.issues
+    [row] = result.records["function_policies"]
+    assert (row["function_arn"], row["qualifier"], row["sid"]) == (ARN + "a", "live", "pub")
+    # the statement is stored whole; whether it is public is judged from it (reporter/rules/derive.py)
+    assert json.loads(row["statement"])["Principal"] == "*"
+
+
+def test_a_failed_alias_listing_makes_the_policies_unknown() -> None:
+    ctx, stub = stubbed("lambda")
+    stub.add_response("list_functions", {"Functions": [config("a")]}, {})
+    stub.add_response("get_function", {"Configuration": config("a")}, {"FunctionName": "a"})
+    queue_policy(stub, "a", None)
+    stub.add_client_error(
+        "list_aliases", "AccessDeniedException", "denied", 403, expected_params={"FunctionName": "a"}
+    )
+    stub.add_response("list_function_url_configs", {"FunctionUrlConfigs": []}, {"FunctionName": "a"})
+    stub.add_response("list_provisioned_concurrency_configs", {}, {"FunctionName": "a"})
+    stub.add_response("get_account_settings", account_settings(), {})
+
+    result = lambda_.collect(ctx)
+
+    assert [(i.tables, i.error_code, i.resource_arn) for i in result.issues] == [
+        (("function_policies",), "AccessDeniedException", ARN + "a")
+    ]
+
+
 def test_unreadable_policy_document_is_an_issue() -> None:
     ctx, stub = stubbed("lambda")
     stub.add_response("list_functions", {"Functions": [config("a")]}, {})
     stub.add_response("get_function", {"Configuration": config("a")}, {"FunctionName": "a"})
     stub.add_response("get_policy", {"Policy": "{not json"}, {"FunctionName": "a"})
+    queue_no_qualifiers(stub, "a")
     stub.add_response("list_function_url_configs", {"FunctionUrlConfigs": []}, {"FunctionName": "a"})
     stub.add_response("list_provisioned_concurrency_configs", {}, {"FunctionName": "a"})
     stub.add_response("get_account_settings", account_settings(), {})

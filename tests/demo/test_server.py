@@ -84,14 +84,19 @@ def test_assume_role_into_a_missing_role_is_denied(demo: DemoServer, aws: Client
     assert _error_code(exc) == "AccessDenied"
 
 
-def test_describe_regions_reports_only_demo_regions_enabled(aws: Clients) -> None:
+def test_describe_regions_reports_only_demo_regions_enabled(demo: DemoServer, aws: Clients) -> None:
     ec2 = aws.mgmt("ec2")
+    # eu-south-1 is an opt-in region, enabled by media-prod only
+    default = set(demo_regions()) - {"eu-south-1"}
     enabled = {r["RegionName"] for r in ec2.describe_regions()["Regions"]}
-    assert enabled == set(demo_regions())
+    assert enabled == default
     every = {r["RegionName"]: r["OptInStatus"] for r in ec2.describe_regions(AllRegions=True)["Regions"]}
     assert len(every) > 10
     assert all(not name.startswith(("cn-", "us-gov-")) for name in every)
-    assert {n for n, s in every.items() if s != "not-opted-in"} == set(demo_regions())
+    assert {n for n, s in every.items() if s != "not-opted-in"} == default
+    media = aws.member(account_id(demo, "media-prod"), "ec2")
+    opted = {r["RegionName"]: r["OptInStatus"] for r in media.describe_regions(AllRegions=True)["Regions"]}
+    assert opted["eu-south-1"] == "opted-in" and opted["us-east-1"] == "opt-in-not-required"
     filtered = ec2.describe_regions(
         AllRegions=True, Filters=[{"Name": "opt-in-status", "Values": ["not-opted-in"]}]
     )

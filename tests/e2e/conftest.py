@@ -19,7 +19,7 @@ def run_cli(
     """The real CLI in a subprocess, as a user would run it."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MOTO_"))}
     full_env.update(env or {})
-    return subprocess.run(
+    proc = subprocess.run(
         [sys.executable, "-m", "reporter", *args],
         cwd=ROOT,
         env=full_env,
@@ -28,6 +28,9 @@ def run_cli(
         timeout=timeout,
         check=False,
     )
+    # whatever the exit code, a run of the CLI never ends in a traceback (issue 12)
+    assert "Traceback (most recent call last)" not in proc.stderr, proc.stderr[-3000:]
+    return proc
 
 
 @pytest.fixture(scope="session")

@@ -126,3 +126,54 @@ def test_findings_match_the_seeding_intent(crawled: tuple[DemoServer, Path]) -> 
         if got.get(key) != e.status:
             wrong.append((key, e.status, got.get(key)))
     assert not wrong[:20]
+
+
+# Function-scope findings the demo truth makes no expectation about: (rule, status) → why that
+# verdict is right without one. Empty today: the truth states a verdict for every function row
+# the tool returns (LG-PUB-01/02 included, for functions without a policy or a URL). A rule whose
+# applicability the truth cannot predict goes here, with its reason, never silently.
+NO_EXPECTATION: dict[tuple[str, str], str] = {}
+
+
+def test_every_function_finding_matches_the_truth_or_is_listed(crawled: tuple[DemoServer, Path]) -> None:
+    """Two-way oracle: no function-scope verdict the seeding did not intend goes unnoticed."""
+    demo, out = crawled
+    findings = json.loads((out / "findings.json").read_text())
+    expected = {
+        (e.rule_id, e.resource_id): e.status for e in demo.truth.expectations if e.resource_type == "function"
+    }
+    unreachable = {f.function_arn for f in demo.truth.unreachable_functions}
+    unexplained = []
+    for f in findings:
+        if f["resource_type"] != "function" or f["resource_arn"] in unreachable:
+            continue
+        want = expected.get((f["rule_id"], f["resource_arn"]))
+        if want == f["status"]:
+            continue
+        if want is None and (f["rule_id"], f["status"]) in NO_EXPECTATION:
+            continue
+        unexplained.append((f["rule_id"], f["resource_id"], f["status"], want, f["reason"][:120]))
+    assert not unexplained[:30], f"{len(unexplained)} function findings the truth does not explain"
+
+
+def test_issue_12_cases_show_the_verdicts_a_user_expects(crawled: tuple[DemoServer, Path]) -> None:
+    demo, out = crawled
+    inventory, _, _ = read_snapshot(out / "evidence")
+    coverage = inventory["coverage"]
+    media = next(a.account_id for a in demo.truth.accounts if a.name == "media-prod")
+    not_enabled = coverage[(coverage["region"] == "eu-south-1") & (coverage["status"] == "skipped")]
+    reachable = {a.account_id for a in demo.truth.accounts if a.reachable}
+    assert set(not_enabled["account_id"]) == reachable - {media}
+    assert set(not_enabled["message"]) == {"region not enabled in this account"}
+    milan = coverage[(coverage["region"] == "eu-south-1") & (coverage["account_id"] == media)]
+    assert set(milan["status"]) == {"ok"}
+    assert not (coverage[coverage["region"] == "eu-south-1"]["status"] == "error").any()
+
+    findings = {(f["rule_id"], f["resource_id"]): f for f in json.loads((out / "findings.json").read_text())}
+    public = findings[("LG-PUB-01", "media-preview-api")]
+    assert public["status"] == "fail" and "public-preview on qualifier live" in public["reason"]
+    assert "--qualifier live" in public["remediation"]
+    tgw = findings[("LG-NET-02", "media-transcoder")]
+    assert tgw["status"] == "pass" and "Transit Gateway tgw-" in tgw["reason"]
+    excluded = findings[("LG-CFG-01", f"{media}/eu-west-1")]
+    assert excluded["status"] == "fail" and "but not AWS::Lambda::Function" in excluded["reason"]

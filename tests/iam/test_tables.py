@@ -279,3 +279,32 @@ def test_combinations_beyond_iam_limits_end_as_analysis_errors() -> None:
     assert pd.isna(facts["fine"]["analysis_error"]) and set(perms["role_arn"]) == {
         f"arn:aws:iam::{ACCOUNT}:role/fine"
     }
+
+
+def test_only_aws_managed_documents_are_borrowed_from_another_account() -> None:
+    """A document collected in one account stands in for another's only when AWS maintains it."""
+    other = "210987654321"
+    foreign = f"arn:aws:iam::{other}:policy/their-policy"
+    readonly = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    roles = [_role("borrows-customer", attached=[foreign]), _role("borrows-aws", attached=[readonly])]
+    docs = [
+        _managed(foreign, policy(allow("s3:GetObject")), account=other),
+        _managed(readonly, policy(allow("s3:GetObject")), account=other),
+    ]
+    _, facts = _derive(roles, docs)
+    assert "was not collected" in str(facts["borrows-customer"]["analysis_error"])
+    assert pd.isna(facts["borrows-aws"]["analysis_error"])
+
+
+def test_only_execution_roles_are_analysed_when_named() -> None:
+    """SSO and service-linked roles no function uses are read, not analysed (issue 12, point 9)."""
+    roles = [
+        _role("exec", attached=[ADMIN_ARN]),
+        _role("AWSReservedSSO_Admin_0123456789abcdef", attached=[ADMIN_ARN]),
+    ]
+    docs = [_managed(ADMIN_ARN, policy(allow("*")))]
+    out = derive_role_tables(
+        frame("roles", roles), frame("policy_documents", docs), [f"arn:aws:iam::{ACCOUNT}:role/exec"]
+    )
+    assert list(out["role_facts"]["role_arn"]) == [f"arn:aws:iam::{ACCOUNT}:role/exec"]
+    assert set(out["role_permissions"]["role_arn"]) == {f"arn:aws:iam::{ACCOUNT}:role/exec"}

@@ -82,6 +82,57 @@ def test_cfg_01_judges_every_region_where_config_was_read() -> None:
     assert missing["resource_type"] == "account-region" and missing["resource_arn"] is None
 
 
+def _strategy(recorder: dict[str, Any], strategy: str, excluded: list[str] | None = None) -> dict[str, Any]:
+    return {
+        **recorder,
+        "all_supported": False,
+        "recording_strategy": strategy,
+        "excluded_types": excluded or [],
+    }
+
+
+def test_cfg_01_a_recorder_not_recording_lambda_fails_saying_so() -> None:
+    lambda_out = _strategy(_recorder(REGION), "EXCLUSION_BY_RESOURCE_TYPES", ["AWS::Lambda::Function"])
+    only_s3 = _strategy(_recorder(REGION2, resource_types=["AWS::S3::Bucket"]), "INCLUSION_BY_RESOURCE_TYPES")
+    records = {"coverage": _config_ran(REGION, REGION2), "config_recorders": [lambda_out, only_s3]}
+    findings = judge(records, "LG-CFG-01")
+    excluded = only(findings, "LG-CFG-01", f"{ACCT}/{REGION}")
+    assert excluded["status"] == "fail"
+    assert "default (excludes AWS::Lambda::Function) is recording" in excluded["reason"]
+    assert "but not AWS::Lambda::Function" in excluded["reason"]
+    # exclusion records the IAM types whatever includeGlobalResourceTypes says
+    assert f"AWS::IAM::Role is recorded in {REGION}" in excluded["reason"]
+    assert "allSupported=true" in excluded["remediation"]
+    included = only(findings, "LG-CFG-01", f"{ACCT}/{REGION2}")
+    assert included["status"] == "fail" and "records only AWS::S3::Bucket" in included["reason"]
+
+
+def test_cfg_01_roles_unrecorded_in_every_region_fail_where_to_record_them() -> None:
+    records = {
+        "coverage": _config_ran("us-east-1", REGION) + _config_ran(REGION, account=OTHER_ACCT),
+        "config_recorders": [
+            _recorder("us-east-1", include_global=False),
+            _recorder(REGION, include_global=False),
+            _recorder(REGION, account=OTHER_ACCT),
+        ],
+    }
+    findings = judge(records, "LG-CFG-01")
+    home = only(findings, "LG-CFG-01", f"{ACCT}/us-east-1")
+    assert home["status"] == "fail"
+    assert f"AWS::IAM::Role is recorded in no region of {ACCT}" in home["reason"]
+    assert "us-east-1 is where to turn them on" in home["reason"]
+    assert "includeGlobalResourceTypes=true --region us-east-1" in home["remediation"]
+    other_region = only(findings, "LG-CFG-01", f"{ACCT}/{REGION}")
+    assert other_region["status"] == "pass" and "recorded in no region" in other_region["reason"]
+    assert only(findings, "LG-CFG-01", f"{OTHER_ACCT}/{REGION}")["status"] == "pass"
+
+
+def test_cfg_01_roles_cannot_be_recorded_in_regions_opened_after_2022() -> None:
+    records = {"coverage": _config_ran("eu-central-2"), "config_recorders": [_recorder("eu-central-2")]}
+    finding = only(judge(records, "LG-CFG-01"), "LG-CFG-01")
+    assert finding["status"] == "fail" and "recorded in no region" in finding["reason"]
+
+
 def test_cfg_01_skips_account_regions_never_crawled() -> None:
     records = {"coverage": [unit("config", CONFIG_TABLES, status="skipped", message="region not enabled")]}
     assert judge(records, "LG-CFG-01").empty

@@ -323,3 +323,28 @@ def test_config_error_in_one_region_makes_the_account_wide_cfg_03_an_error() -> 
     assert cfg3["status"] == "error" and f"not read in {ACCT}/{REGION2} (config: HTTP500)" in cfg3["reason"]
     assert only(findings, "LG-CFG-01", f"{ACCT}/{REGION}")["status"] == "pass"
     assert only(findings, "LG-CFG-01", f"{ACCT}/{REGION2}")["status"] == "error"
+
+
+def test_a_failed_aws_managed_policy_read_stays_in_its_account() -> None:
+    """Same ARN in every account: only the account whose read failed gets error rows."""
+    managed = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+    records = merge(
+        with_role(function("here"), attached=[managed]),
+        with_role(function("there", account=OTHER_ACCT), attached=[managed]),
+        {
+            "coverage": [
+                unit(
+                    "iam",
+                    ["policy_documents"],
+                    region="global",
+                    status="error",
+                    error_code="AccessDenied",
+                    message="iam:GetPolicyVersion refused",
+                    resource_arn=managed,
+                )
+            ]
+        },
+    )
+    findings = judge(records, "LG-IAM-02")
+    assert only(findings, "LG-IAM-02", "here")["status"] == "error"
+    assert only(findings, "LG-IAM-02", "there")["status"] == "pass"

@@ -53,6 +53,21 @@ def test_pub_01(statements: list[dict[str, Any]], status: str, fragment: str) ->
         )
 
 
+def test_pub_01_sees_a_public_statement_on_an_alias_and_names_it() -> None:
+    private = _statement("s3", public=False)
+    on_alias = {**_statement("open", public=True), "qualifier": "live"}
+    finding = only(
+        judge({"functions": [function("api")], "function_policies": [private, on_alias]}, "LG-PUB-01"),
+        "LG-PUB-01",
+    )
+    assert finding["status"] == "fail"
+    assert "statement(s) open on qualifier live" in finding["reason"]
+    assert finding["remediation"] == (
+        "aws lambda remove-permission --function-name api --region eu-west-1 --qualifier live "
+        "--statement-id open"
+    )
+
+
 @pytest.mark.parametrize(
     ("urls", "status", "fragment", "remediation"),
     [
@@ -61,7 +76,7 @@ def test_pub_01(statements: list[dict[str, Any]], status: str, fragment: str) ->
         (
             [("AWS_IAM", None), ("NONE", "live")],
             "fail",
-            "AuthType NONE, callable by anyone",
+            "AuthType NONE, callable by anyone on the internet: alias live: ",
             "aws lambda update-function-url-config --function-name api --region eu-west-1 --qualifier live "
             "--auth-type AWS_IAM",
         ),

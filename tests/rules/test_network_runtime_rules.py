@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from reporter.settings import Settings
-from tests.rules.helpers import ACCT, REGION, function, judge, only
+from tests.rules.helpers import ACCT, REGION, function, judge, only, unit
 
 
 def _subnet(subnet_id: str, az: str, target: str | None, *, main: bool = False) -> dict[str, Any]:
@@ -54,14 +54,62 @@ def test_net_02_names_the_subnet_and_what_its_default_route_goes_to() -> None:
     findings = judge(records, "LG-NET-02")
     assert sorted(findings["resource_id"]) == ["mixed", "ok"]
     ok = only(findings, "LG-NET-02", "ok")
-    assert ok["status"] == "pass" and "route 0.0.0.0/0 to a NAT gateway (nat-1)" in ok["reason"]
+    assert ok["status"] == "pass" and "route 0.0.0.0/0 to a NAT gateway (NAT gateway nat-1)" in ok["reason"]
     mixed = only(findings, "LG-NET-02", "mixed")
     assert mixed["status"] == "fail"
-    assert "subnet-b (route table rtb-b: default route to igw-9)" in mixed["reason"]
+    assert "subnet-b (route table rtb-b: default route to internet gateway igw-9" in mixed["reason"]
     assert "subnet-c (route table rtb-c, the VPC main table: no default route)" in mixed["reason"]
     assert "subnet-d (subnet not found in the EC2 inventory)" in mixed["reason"]
     assert "subnet-a" not in mixed["reason"]
     assert mixed["remediation"].startswith("aws ec2 replace-route --route-table-id rtb-b ")
+
+
+@pytest.mark.parametrize(
+    ("target", "status", "fragment"),
+    [
+        ("tgw-0abc", "pass", "through an egress path (Transit Gateway tgw-0abc)"),
+        ("vpce-0fw", "pass", "(VPC endpoint (Gateway Load Balancer or Network Firewall) vpce-0fw)"),
+        ("eni-0nat", "pass", "(network interface (NAT instance or appliance) eni-0nat)"),
+        ("igw-1", "fail", "default route to internet gateway igw-1, which gives a function no way out"),
+        ("pcx-1", "fail", "peering connection pcx-1, which carries no traffic on to the internet"),
+        (None, "fail", "no default route"),
+    ],
+)
+def test_net_02_egress_through_something_else_passes_naming_the_target(
+    target: str | None, status: str, fragment: str
+) -> None:
+    records = {
+        "functions": [_in_vpc("api", "subnet-a")],
+        "subnets": [_subnet("subnet-a", "eu-west-1a", target)],
+    }
+    finding = only(judge(records, "LG-NET-02"), "LG-NET-02")
+    assert finding["status"] == status and fragment in finding["reason"]
+    if status == "pass":
+        assert finding["remediation"] is None or finding["remediation"] == ""
+
+
+def test_net_02_unreadable_route_table_is_an_error_not_a_fail() -> None:
+    arn = f"arn:aws:ec2:{REGION}:999999999999:subnet/subnet-a"
+    records = {
+        "functions": [_in_vpc("api", "subnet-a"), _in_vpc("other", "subnet-b")],
+        "subnets": [_subnet("subnet-a", "eu-west-1a", None), _subnet("subnet-b", "eu-west-1b", "nat-1")],
+        "coverage": [
+            unit("ec2", ["subnets"]),
+            unit(
+                "ec2",
+                ["subnets"],
+                status="error",
+                error_code="RouteTableNotReadable",
+                message="route table of subnet-a not readable: its VPC is shared by account 999999999999",
+                resource_arn=arn,
+            ),
+        ],
+    }
+    findings = judge(records, "LG-NET-02")
+    api = only(findings, "LG-NET-02", "api")
+    assert api["status"] == "error" and "RouteTableNotReadable" in api["reason"]
+    assert not api["remediation"]
+    assert only(findings, "LG-NET-02", "other")["status"] == "pass"
 
 
 @pytest.mark.parametrize(
