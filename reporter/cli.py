@@ -26,7 +26,7 @@ _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 log = logging.getLogger("reporter")
 
 
-class _Parser(argparse.ArgumentParser):
+class OneLineParser(argparse.ArgumentParser):
     """argparse, but bad arguments are one line and exit code 2 (as argparse), without the usage dump."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
@@ -34,7 +34,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = OneLineParser(
         prog="reporter",
         description="Audit AWS Lambda governance across an AWS Organization; write Excel, PDF, JSON reports. "
         "'reporter scan PATH...' runs the same rules on templates and plans before deploy.",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import string
+from dataclasses import replace
 
 from reporter.demo import infra, quarter
 from reporter.demo.builder import AccountBuilder
@@ -276,7 +277,8 @@ def _data_dev(rng: random.Random) -> AccountBuilder:
     b.fn("data-report-builder", R3, "dead_grants", log_retention=7)
     b.fn("data-catalog-crawler", R2, runtime="python3.12", timeout=600, log_retention=30)
     b.fn("data-export-parquet", R3, tags=HIGH_RISK, reserved=2, memory=3008)
-    b.config = [infra.config_regional(R1, recording=True)]
+    # records the global IAM types too: the one recorder of the account (LG-CFG-01, issue 12)
+    b.config = [replace(infra.config_regional(R1, recording=True), include_global=True)]
     return b
 
 

@@ -181,7 +181,7 @@ CHANGES: tuple[Change, ...] = (
         1,
         "data-dev",
         "fix",
-        "AWS Config is turned on in us-east-1.",
+        "AWS Config is turned on in us-east-1, recording the global IAM types too.",
         (ConfigWas(R1, None),),
     ),
     Change(

@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from reporter.collectors.common import canonical_json
 from reporter.iac.model import Problem
-from reporter.iac.resolve import Unresolved
+from reporter.iac.resolve import Unresolved, first_unresolved
 from reporter.iam.tables import inline_policy_key
 from reporter.inventory import GLOBAL_REGION, SCHEMAS, Inventory
 from reporter.rules.derive import derive
@@ -185,6 +185,14 @@ class Builder:
 
     def unknown(self, function_arn: str, kind: str, key: str, reason: str, adds: bool = False) -> None:
         self.unknowns.append(Unknown(function_arn, kind, key, f"unresolved: {reason}", adds or kind == "tag"))
+
+    def known(self, arn: str, column: str, value: Any, kind: str = "column", key: str | None = None) -> Any:
+        """``value``, or None with the function's rules marked unresolved when it is unknown until deploy."""
+        problem = first_unresolved(value)
+        if problem:
+            self.unknown(arn, kind, key or column, f"{column}: {problem.reason}")
+            return None
+        return value
 
     def role_problem(self, role_arn: str, reason: str) -> None:
         self.role_problems.setdefault(role_arn, []).append(reason)

@@ -8,6 +8,7 @@ log group or alarm naming it still finds the function).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from reporter.iac.build import Builder, Location, canonical
@@ -201,12 +202,7 @@ class TemplateMapper(AttachedResources):
         )
         row: dict[str, Any] = {"account_id": self.account, "function_arn": arn, "name": logical}
 
-        def known(column: str, value: Any, kind: str = "column", key: str | None = None) -> Any:
-            problem = first_unresolved(value)
-            if problem:
-                self.b.unknown(arn, kind, key or column, f"{column}: {problem.reason}")
-                return None
-            return value
+        known = partial(self.b.known, arn)
 
         row["package_type"] = known("package_type", props.get("PackageType", "Zip"))
         row["runtime"] = known("runtime", props.get("Runtime"))

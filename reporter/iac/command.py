@@ -8,18 +8,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from reporter.cli import OneLineParser
 from reporter.errors import UserError
 from reporter.iac.scan import FORMATS, ScanOptions, scan
 from reporter.settings import SEVERITIES, Settings, load_config
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UserError(f"{self.prog}: {message}")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = OneLineParser(
         prog="reporter scan",
         description="Run the governance rules on CloudFormation, SAM, CDK output (cdk.out/*.template.json) "
         "and Terraform plan JSON before they are deployed. Folders are searched.",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from reporter.iac.build import Builder, Location, canonical
 from reporter.iac.model import Plan
-from reporter.iac.resolve import Unresolved, first_unresolved
+from reporter.iac.resolve import Unresolved
 from reporter.iac.secrets_check import judge_variables
 from reporter.iac.terraform import _config_address, policy_json, unknown_variable_names
 from reporter.iac.tf_network import add_subnets
@@ -275,12 +276,7 @@ class PlanMapper:
         arn = self.b.function_arn(self.account, address)
         self.b.locations[arn] = Location(self.plan.path, None, address)
 
-        def known(column: str, value: Any, kind: str = "column", key: str | None = None) -> Any:
-            problem = first_unresolved(value)
-            if problem:
-                self.b.unknown(arn, kind, key or column, f"{column}: {problem.reason}")
-                return None
-            return value
+        known = partial(self.b.known, arn)
 
         role = self._role_of(res)
         if role is not None:

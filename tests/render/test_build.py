@@ -293,7 +293,10 @@ def test_top_risks_ranked_by_open_weight(model: ReportModel) -> None:
     assert pub.plain == "1 function in 1 account can be invoked by anyone on the internet"
     assert iam06.plain == "3 functions in 2 accounts have execution roles without a permissions boundary"
     assert iam06.owner == "Platform IAM team"
-    assert cfg.plain == "1 region in 1 account has no AWS Config recorder running, so changes go unrecorded"
+    assert cfg.plain == (
+        "1 region in 1 account has no running AWS Config recorder that covers Lambda functions "
+        "(and, once per account, IAM roles), so changes go unrecorded"
+    )
     assert cfg.owner == "Cloud security (AWS Config)"
 
 
