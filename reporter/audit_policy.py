@@ -1,7 +1,8 @@
 """The least-privilege IAM policy of the audit role, built from what the collectors declare.
 
 Discovery and role assumption happen with the starting identity; every collector action is
-needed by the role assumed in each member account. One source: ``Collector.actions``.
+needed by the role assumed in each member account. One source each: ``Collector.actions`` and
+:data:`reporter.aws.discover.DISCOVERY_ACTIONS`.
 """
 
 from __future__ import annotations
@@ -9,19 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from reporter.aws.discover import DISCOVERY_ACTIONS
 from reporter.collectors import declared_actions
-
-DISCOVERY_ACTIONS: tuple[str, ...] = (
-    "sts:GetCallerIdentity",
-    "organizations:DescribeOrganization",
-    "organizations:ListRoots",
-    "organizations:ListAccounts",
-    "organizations:ListAccountsForParent",
-    "organizations:ListOrganizationalUnitsForParent",
-    "organizations:ListTagsForResource",
-    "ec2:DescribeRegions",
-)
-"""Calls made by reporter.aws.discover with the starting identity."""
 
 
 def audit_policy() -> dict[str, Any]:

@@ -26,7 +26,7 @@ _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 log = logging.getLogger("reporter")
 
 
-class _Parser(argparse.ArgumentParser):
+class OneLineParser(argparse.ArgumentParser):
     """argparse, but bad arguments are one line and exit code 2 (as argparse), without the usage dump."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
@@ -34,9 +34,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = OneLineParser(
         prog="reporter",
-        description="Audit AWS Lambda governance across an AWS Organization; write Excel, PDF, JSON reports.",
+        description="Audit AWS Lambda governance across an AWS Organization; write Excel, PDF, JSON reports. "
+        "'reporter scan PATH...' runs the same rules on templates and plans before deploy.",
     )
     target = p.add_argument_group("what to read")
     target.add_argument("--org", action="store_true", help="every active account of the organization")
@@ -216,6 +217,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for noisy in ("weasyprint", "fontTools"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     try:
+        argv = list(sys.argv[1:] if argv is None else argv)
+        if argv[:1] == ["scan"]:  # reporter scan PATH...: infrastructure code before deploy (reporter/iac)
+            from reporter.iac.command import main as scan_main
+
+            return scan_main(argv[1:])
         args = build_parser().parse_args(argv)
         # Crawl progress lines (plain log lines off a terminal) show by default; -v shows more.
         logging.getLogger("reporter.crawl").setLevel(logging.INFO)

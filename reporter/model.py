@@ -81,6 +81,7 @@ class HistoryView:
     deltas: pd.DataFrame
     """Columns of :data:`DELTA_SCHEMA`."""
     score_delta: Mapping[str, float] = field(default_factory=dict)
-    """account_id → score change since the previous run (accounts scored both times)."""
+    """account_id → score change since the previous run (accounts scored both times), as
+    :func:`reporter.scoring.score_change` defines it: the difference of the shown scores."""
     ou_score_delta: Mapping[str, float] = field(default_factory=dict)
     """ou_path → score change since the previous run."""

@@ -24,7 +24,7 @@ import datetime as dt
 import json
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -112,13 +112,13 @@ def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
     return findings.take(order).reset_index(drop=True)
 
 
-def _canonical(findings: pd.DataFrame) -> list[pd.Series]:
-    """FINDING_COLUMNS of the sorted findings, each as strings with nulls (NaN/None/NA) as null."""
-    missing = [c for c in FINDING_COLUMNS if c not in findings.columns]
+def _canonical(findings: pd.DataFrame, columns: Sequence[str] = FINDING_COLUMNS) -> list[pd.Series]:
+    """``columns`` of the sorted findings, each as strings with nulls (NaN/None/NA) as null."""
+    missing = [c for c in columns if c not in findings.columns]
     if missing:
         raise ValueError(f"findings lack columns {missing}")
-    ordered = sort_findings(findings[list(FINDING_COLUMNS)])
-    return [_as_text(ordered[c]) for c in FINDING_COLUMNS]
+    ordered = sort_findings(findings[list(columns)])
+    return [_as_text(ordered[c]) for c in columns]
 
 
 def _as_text(column: pd.Series) -> pd.Series:
@@ -143,15 +143,16 @@ def _encoded(name: str, column: pd.Series) -> np.ndarray:
     return np.array([*fragments, prefix + "null"], dtype=object)[codes]  # code -1 (null) → last
 
 
-def write_findings_json(findings: pd.DataFrame, path: Path) -> Path:
-    """findings.json: a JSON array of records, one per line, keys in FINDING_COLUMNS order."""
-    columns = [_encoded(n, c) for n, c in zip(FINDING_COLUMNS, _canonical(findings), strict=True)]
+def write_findings_json(findings: pd.DataFrame, path: Path, columns: Sequence[str] = FINDING_COLUMNS) -> Path:
+    """findings.json: a JSON array of records, one per line, keys in ``columns`` order
+    (FINDING_COLUMNS; a scan of templates appends its own, e.g. source and file)."""
+    encoded = [_encoded(n, c) for n, c in zip(columns, _canonical(findings, columns), strict=True)]
 
     def write(temp: Path) -> None:
         with temp.open("w", encoding="utf-8", newline="\n") as out:
             out.write("[")
             separator = "\n"
-            for parts in zip(*columns, strict=True):
+            for parts in zip(*encoded, strict=True):
                 out.write(separator + "{" + ", ".join(parts) + "}")
                 separator = ",\n"
             out.write("\n]\n")
@@ -167,15 +168,18 @@ def escape_formula(column: pd.Series) -> pd.Series:
     return texts.mask(risky, "'" + texts) if risky.any() else texts
 
 
-def write_findings_csv(findings: pd.DataFrame, path: Path) -> Path:
+def write_findings_csv(findings: pd.DataFrame, path: Path, columns: Sequence[str] = FINDING_COLUMNS) -> Path:
     """findings.csv: header + one line per finding, formula-looking cells escaped."""
-    columns = [escape_formula(c).astype(object).where(c.notna(), None).tolist() for c in _canonical(findings)]
+    cells = [
+        escape_formula(c).astype(object).where(c.notna(), None).tolist()
+        for c in _canonical(findings, columns)
+    ]
 
     def write(temp: Path) -> None:
         with temp.open("w", encoding="utf-8", newline="") as out:
             writer = csv.writer(out, lineterminator="\r\n")
-            writer.writerow(FINDING_COLUMNS)
-            writer.writerows(zip(*columns, strict=True))
+            writer.writerow(columns)
+            writer.writerows(zip(*cells, strict=True))
 
     atomic_write(path, write)
     return path

@@ -32,6 +32,7 @@ from reporter.waivers import apply_waivers, load_waivers
 log = logging.getLogger("reporter")
 
 EVIDENCE = "evidence"
+DEMO_WAIVERS = "demo-waivers.yaml"
 
 
 @dataclass
@@ -73,6 +74,7 @@ def _run_demo(settings: Settings) -> RunOutcome:
     from reporter.demo import DemoServer, demo_month_indexes
 
     months = demo_month_indexes(settings.demo_months)
+    waivers = settings.waivers
     outcome: RunOutcome | None = None
     for position, month in enumerate(months):
         last = position == len(months) - 1
@@ -80,6 +82,8 @@ def _run_demo(settings: Settings) -> RunOutcome:
         run_date = _months_before(settings.run_date, len(months) - 1 - position)
         out = settings.out if last else _sibling(settings.out, run_date)
         with DemoServer(month=month) as demo:
+            if waivers is None and len(months) > 1:
+                waivers = _write_demo_waivers(settings, demo.truth.account_named("orders-prod").account_id)
             session = boto3.Session(
                 aws_access_key_id=demo.credentials["AWS_ACCESS_KEY_ID"],
                 aws_secret_access_key=demo.credentials["AWS_SECRET_ACCESS_KEY"],
@@ -91,6 +95,7 @@ def _run_demo(settings: Settings) -> RunOutcome:
                 org=True,
                 out=out,
                 run_date=run_date,
+                waivers=waivers,
                 endpoint_url=demo.endpoint_url,
                 regions=settings.regions or demo.truth.regions,
             )
@@ -116,6 +121,18 @@ def _judge_saved(settings: Settings, evidence: Evidence) -> RunOutcome:
     except (Exception, KeyboardInterrupt) as exc:
         log.info("judging or rendering failed after collection", exc_info=True)
         raise AfterCollectionFailed(exc, evidence=evidence.directory, out=settings.out) from exc
+
+
+def _write_demo_waivers(settings: Settings, orders_prod: str) -> Path:
+    """The demo series' waivers file, in --out: its one waiver lapses before the last run.
+
+    A single --demo run gets none, so the standard demo's verdicts do not depend on the date."""
+    from reporter.demo.quarter import demo_waivers
+
+    path = settings.out / DEMO_WAIVERS
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(demo_waivers(orders_prod, settings.run_date), encoding="utf-8")
+    return path
 
 
 def _sibling(out: Path, run_date: dt.date) -> Path:

@@ -118,15 +118,39 @@ def grade(score_value: float | None, open_critical: int) -> str:
 
 
 def format_score(score_value: float | None) -> str:
-    """One decimal for people to read; ``"n/a"`` for no score.
+    """A score as every renderer shows it (terminal, workbook, PDFs, chart labels and axes): one
+    decimal, rounded down; ``"n/a"`` for no score.
 
     Rounds *down*, so the shown number never contradicts the grade: an exact 89.96 is a B and shows
-    as 89.9, not 90.0. The 1e-9 nudge undoes float noise (scores are ratios of integer weight
-    sums, so a true value is never within 1e-9 of a tenth without being on it).
+    as 89.9, not 90.0.
     """
     if score_value is None or math.isnan(score_value):
         return NO_GRADE
-    return f"{math.floor(score_value * 10 + 1e-9) / 10:.1f}"
+    return f"{_tenths(score_value) / 10:.1f}"
+
+
+def score_change(now: float, before: float) -> float:
+    """How much a score moved, as people read it: the shown ``now`` minus the shown ``before``.
+
+    So the change agrees with the two numbers on the page (84.3 → 84.2 is −0.1 even when the exact
+    scores differ by 0.04). A whole number of tenths, exact up to float representation.
+    """
+    return (_tenths(now) - _tenths(before)) / 10
+
+
+def format_delta(change: float) -> str:
+    """A :func:`score_change` with its sign: "+9.6", "−0.1" (a real minus sign: a hyphen next to a
+    number reads as a dash in print), "±0.0"."""
+    tenths = round(change * 10)  # a change is whole tenths; round() only absorbs float noise
+    if tenths == 0:
+        return "±0.0"
+    return f"{'+' if tenths > 0 else '−'}{abs(tenths) / 10:.1f}"
+
+
+def _tenths(score_value: float) -> int:
+    # The 1e-9 nudge undoes float noise: scores are ratios of integer weight sums, so a true value
+    # is never within 1e-9 of a tenth without being on it.
+    return math.floor(score_value * 10 + 1e-9)
 
 
 # --- internals ---------------------------------------------------------------------------------

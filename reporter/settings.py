@@ -203,8 +203,8 @@ ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 def filter_problems(settings: Settings) -> list[str]:
     """Malformed account ids, region names and worker counts: checkable before any AWS call."""
-    # a region is a name of a known partition's pattern (botocore's partitions: eusc-de-east-1 too)
-    from reporter.aws.session import partition_of_region
+    # botocore's partition data knows every partition's region-name pattern (aws-eusc included)
+    from reporter.aws.partitions import partition_of_region
 
     problems = [
         f"--accounts: '{acct}' is not a 12-digit AWS account id"

@@ -28,7 +28,9 @@ _ADDED_IN_V2: dict[str, tuple[str, ...]] = {
     "function_policies": ("statement", "qualifier"),
     "config_recorders": ("recording_strategy", "excluded_types"),
 }
-"""Columns version 1 did not store; the ones not rebuilt below are null (unknown to that evidence)."""
+"""Columns version 1 did not have. ``statement`` is rebuilt from the stored elements; the others
+were not read then: a version-1 policy row is the function's own (no qualifier), and a recorder
+without a recording strategy is judged by allSupported and resourceTypes, as version 1 was."""
 
 
 def v1_schema(table: str) -> pa.Schema:
@@ -47,9 +49,9 @@ def v1_to_collected(table: str, arrow: pa.Table) -> pa.Table:
         statements = [_statement(row) for row in arrow.to_pylist()]
         arrow = arrow.append_column("statement", pa.array(statements, pa.string()))
     for name in _ADDED_IN_V2.get(table, ()):
-        # e.g. qualifier: version 1 read the function's own policy only, never a version's or alias's
         if name not in arrow.column_names:
-            arrow = arrow.append_column(name, pa.nulls(len(arrow), collected_schema(table).field(name).type))
+            column = SCHEMAS[table].field(name)
+            arrow = arrow.append_column(column, pa.nulls(arrow.num_rows, column.type))
     return arrow.select(collected_schema(table).names).cast(collected_schema(table))
 
 

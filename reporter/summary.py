@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from reporter.render.model import ReportModel
+from reporter.render.trend import trend_sentence
 from reporter.scoring import format_score
 from reporter.settings import SEVERITIES
 
@@ -37,6 +38,7 @@ def summary_text(model: ReportModel, outputs: list[Path]) -> str:
         f"Scope: {model.meta.accounts_targeted} accounts, {len(model.meta.regions)} regions; units "
         + ", ".join(f"{int(by_status.get(s, 0)):,} {s}" for s in ("ok", "error", "skipped")),
         f"Organization score: {format_score(org.score)} (grade {org.grade})",
+        *([f"Trend: {trend}"] if (trend := trend_sentence(model)) else []),
         f"Findings: {total:,} ("
         + ", ".join(f"{counts.get(s, 0):,} {s}" for s in ("pass", "fail", "waived", "error"))
         + ")",

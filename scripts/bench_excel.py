@@ -1,6 +1,7 @@
 """Benchmark the Excel workbook: python scripts/bench_excel.py [--findings N] [--accounts N] [--out FILE].
 
-Builds a synthetic ReportModel (reporter.testing.synthetic), writes compliance-report.xlsx and
+Builds a ReportModel from synthetic rows judged by the real catalog, weights and scoring
+(reporter.testing.synthetic), writes compliance-report.xlsx and
 prints the seconds of each step and the process's peak resident memory. Target for 100,000
 findings on 2 cores: write ≤ 20 s, peak RSS ≤ 500 MB.
 """

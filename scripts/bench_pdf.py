@@ -1,6 +1,7 @@
 """Benchmark the PDFs: python scripts/bench_pdf.py [--findings N] [--accounts N] [--history] [--out DIR].
 
-Builds a synthetic ReportModel (reporter.testing.synthetic), writes audit-report.pdf and
+Builds a ReportModel from synthetic rows judged by the real catalog, weights and scoring
+(reporter.testing.synthetic), writes audit-report.pdf and
 scorecard.pdf, and prints the seconds and pages of each and the process's peak resident memory.
 Target for 100,000 findings on 2 cores: both PDFs together ≤ 30 s; the audit report < 60 pages.
 """

@@ -423,8 +423,9 @@ def test_deltas_new_fixed_still_failing_gone_and_account_gone(tmp_path: Path) ->
     ]
     # A: then 10 of 65 weight passing (5 critical + 1 high fail, 1 critical pass); now 10 of 45
     # (waived and error left out). C: then 10 of 30, now 10 of 10. B and D: scored only once.
-    delta_a = 100 * 10 / 45 - 100 * 10 / 65
-    delta_c = 100.0 - 100 * 10 / 30
+    # A change is the difference of the shown scores: A 15.3 → 22.2, C 33.3 → 100.0.
+    delta_a = 6.9
+    delta_c = 66.7
     assert view.score_delta == pytest.approx({A: delta_a, C: delta_c})
     by_account = dict(zip(deltas["account_id"], deltas["score_delta"], strict=True))
     assert by_account[A] == pytest.approx(delta_a)

@@ -4,8 +4,9 @@ import json
 import subprocess
 import sys
 
-from reporter.audit_policy import DISCOVERY_ACTIONS, audit_policy
+from reporter.audit_policy import audit_policy
 from reporter.audit_role_template import audit_role_template
+from reporter.aws.discover import DISCOVERY_ACTIONS
 from reporter.aws.guard import is_read_operation
 from reporter.collectors import COLLECTORS, declared_actions
 

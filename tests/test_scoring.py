@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reporter.findings import FINDING_COLUMNS, STATUSES
-from reporter.scoring import Scores, format_score, grade, score
+from reporter.scoring import Scores, format_delta, format_score, grade, score, score_change
 from reporter.settings import SEVERITIES, Settings
 
 WEIGHTS = {"critical": 10, "high": 5, "medium": 3, "low": 1}
@@ -264,6 +264,15 @@ def test_format_score_rounds_down_so_display_matches_grade() -> None:
     assert format_score(100 * 567 / 1000) == "56.7"  # 56.699999… in binary, still 56.7
     assert format_score(100.0) == "100.0"
     assert format_score(None) == "n/a"
+
+
+def test_a_change_is_the_difference_of_the_shown_scores() -> None:
+    # 84.31 shows as 84.3 and 84.27 as 84.2: the page must say −0.1, not ±0.0 (exact −0.04).
+    assert format_delta(score_change(84.27, 84.31)) == "−0.1"
+    assert format_delta(score_change(84.26710771139136, 73.39)) == "+10.9"  # 73.3 → 84.2
+    assert format_delta(score_change(56.7, 100 * 567 / 1000)) == "±0.0"
+    assert format_delta(score_change(90.0, 89.96)) == "+0.1"  # 89.9 → 90.0, B → A
+    assert format_delta(score_change(0.0, 100.0)) == "−100.0"
 
 
 def test_vectorised_path_on_200k_rows_matches_a_groupby_reference() -> None:

@@ -5,6 +5,8 @@
 -- guide: Detective Controls with AWS Config
 -- frameworks: AWS Config LAMBDA_INSIDE_VPC (the guide's LAMBDA_FUNCTION_IN_VPC does not exist)
 -- reads: coverage, config_rules
+-- risk: {count}{where} {have} no AWS Config rule checking that functions run in a VPC
+-- owner: Cloud security (AWS Config)
 -- remediation: aws configservice put-config-rule --region {region} --config-rule '{{"ConfigRuleName":"lambda-inside-vpc","Source":{{"Owner":"AWS","SourceIdentifier":"LAMBDA_INSIDE_VPC"}},"Scope":{{"ComplianceResourceTypes":["AWS::Lambda::Function"]}}}}'
 
 -- Judged in every account-region whose Config collector read the rules. The guide deploys

@@ -6,6 +6,8 @@
 -- guide: Detective Controls with AWS Config
 -- frameworks: AWS Config IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS; IAM_ROLE_MANAGED_POLICY_CHECK (misdeployed as in the guide)
 -- reads: coverage, config_recorders, config_rules, admin_policies
+-- risk: {count}{where} {have} no AWS Config rule that detects administrator execution roles
+-- owner: Cloud security (AWS Config)
 -- remediation: {prefix}aws configservice put-config-rule --region {rule_region} --config-rule '{{"ConfigRuleName":"iam-policy-no-statements-with-admin-access","Source":{{"Owner":"AWS","SourceIdentifier":"IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS"}},"Scope":{{"ComplianceResourceTypes":["AWS::IAM::Policy"]}}}}'
 
 -- One row per account whose Config recorders were read. IAM is global: Config evaluates IAM

@@ -5,6 +5,8 @@
 -- guide: Detective Controls with AWS Config
 -- frameworks: AWS Config (evaluations of any deployed rule, imported as evidence)
 -- reads: config_compliance
+-- risk: {count}{where} {are} reported non-compliant by AWS Config
+-- owner: Cloud security (AWS Config)
 -- remediation: aws configservice get-compliance-details-by-config-rule --config-rule-name {rule_name} --compliance-types NON_COMPLIANT --region {region}, then fix {config_resource_id} as the rule's annotation says
 
 -- One row per (Config rule, resource) evaluation of a Lambda function or IAM role: COMPLIANT

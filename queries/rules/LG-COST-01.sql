@@ -5,6 +5,8 @@
 -- guide: Automated Cost Governance and Control
 -- frameworks: AWS Config LAMBDA_CONCURRENCY_CHECK (scoped by tag)
 -- reads: functions
+-- risk: {count}{where} {are} marked high cost-risk but can scale without any limit
+-- owner: Function owners, with FinOps
 -- remediation: aws lambda put-function-concurrency --function-name {name} --region {region} --reserved-concurrent-executions {concurrency_cap}
 
 -- Applies to functions tagged $high_risk_tag_key=$high_risk_tag_value (tag values are case-sensitive,

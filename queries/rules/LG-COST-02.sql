@@ -5,6 +5,8 @@
 -- guide: Automated Cost Governance and Control
 -- frameworks: AWS Config LAMBDA_CONCURRENCY_CHECK (ConcurrencyLimitHigh)
 -- reads: functions
+-- risk: {count}{where} {are} marked high cost-risk but may scale past the concurrency cap
+-- owner: Function owners, with FinOps
 -- remediation: aws lambda put-function-concurrency --function-name {name} --region {region} --reserved-concurrent-executions {concurrency_cap}
 
 -- Applies to high-risk functions that have a reservation (LG-COST-01 judges those without one);

@@ -5,6 +5,8 @@
 -- guide: Automated Cost Governance and Control
 -- frameworks: none (Lambda keeps at least 100 unreserved; GetAccountSettings)
 -- reads: account_concurrency
+-- risk: {count}{where} {are} nearly out of Lambda concurrency, so invocations get throttled
+-- owner: Account owners
 -- remediation: Release reservations (aws lambda delete-function-concurrency --function-name <function> --region {region}) or raise the quota: aws service-quotas request-service-quota-increase --service-code lambda --quota-code L-B99A9384 --desired-value {suggested_limit} --region {region}
 
 -- Judged where GetAccountSettings was read (one account_concurrency row per account-region).

@@ -5,6 +5,8 @@
 -- guide: Automated Cost Governance and Control
 -- frameworks: none
 -- reads: functions, log_groups
+-- risk: {count}{where} keep{s} logs forever, so log storage costs only grow
+-- owner: Function owners, with FinOps
 -- remediation: aws logs put-retention-policy --log-group-name {log_group} --retention-in-days 90 --region {region}
 
 -- Applies to functions whose /aws/lambda/<name> log group exists (a function that never logged has

@@ -6,6 +6,8 @@
 -- frameworks: AWS Config IAM_ROLE_MANAGED_POLICY_CHECK (the intent of the guide's second rule, judged directly)
 -- reads: functions, roles, role_facts, admin_policies
 -- context: role_facts
+-- risk: {count}{where} run{s} with administrator or power-user rights
+-- owner: Platform IAM team
 -- remediation: aws iam detach-role-policy --role-name {role_name} --policy-arn {admin_policy_arn}
 
 -- The verdict needs no policy text: an AWS-managed admin policy is attached (roles) or not. It

@@ -5,6 +5,8 @@
 -- guide: Security Governance: The Execution Role is Everything
 -- frameworks: Security Hub IAM.1, IAM.21 (which skip inline policies; this rule does not)
 -- reads: functions, roles, role_facts
+-- risk: {count}{where} {have} execution roles granting wildcard permissions
+-- owner: Platform IAM team
 -- remediation: Replace each wildcard listed in the reason with the actions {name} calls, then update the policy of role {role_name}: aws iam put-role-policy --role-name {role_name} --policy-name <inline policy> --policy-document file://least-privilege.json (customer-managed: aws iam create-policy-version --policy-arn <policy arn> --policy-document file://least-privilege.json --set-as-default; AWS-managed: detach it and attach a scoped policy)
 
 -- wildcard_actions holds "<policy_key>: <pattern>" for every unconditional Allow of "*", "service:*"

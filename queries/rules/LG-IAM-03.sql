@@ -5,6 +5,8 @@
 -- guide: Security Governance: The Execution Role is Everything
 -- frameworks: none (the guide: "Note the use of specific ARNs to limit the resource scope")
 -- reads: functions, roles, role_facts
+-- risk: {count}{where} can change any resource of a service, not just the ones they need
+-- owner: Platform IAM team
 -- remediation: Scope the actions listed in the reason to the ARNs {name} uses (as the guide's example policy does, e.g. arn:aws:s3:::<bucket>/<prefix>/*) in the policies of role {role_name}, then: aws iam put-role-policy --role-name {role_name} --policy-name <inline policy> --policy-document file://scoped.json
 
 -- write_on_star lists the effective Write, Permissions-management and Tagging actions on "*",

@@ -5,6 +5,8 @@
 -- guide: Preventive Controls: Safely Delegating with Permissions Boundaries
 -- frameworks: none (the guide's boundary statement DenyPrivilegeEscalation)
 -- reads: functions, roles, role_facts
+-- risk: {count}{where} could be used to escalate privileges in their account
+-- owner: Platform IAM team
 -- remediation: Remove the escalation permissions listed in the reason from role {role_name}, or attach a boundary that denies iam:* and kms:* like the guide's DenyPrivilegeEscalation: aws iam put-role-permissions-boundary --role-name {role_name} --permissions-boundary <boundary policy arn>
 
 -- privilege_escalation names each known method the effective permissions (identity ∩ boundary,

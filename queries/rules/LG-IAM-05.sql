@@ -6,6 +6,8 @@
 -- guide: Expert-Level Serverless Governance Best Practices
 -- frameworks: none (the guide: "One Role, One Function")
 -- reads: functions
+-- risk: {count}{where} share{s} an execution role, so one compromised function reaches the others
+-- owner: Platform IAM team
 -- remediation: aws iam create-role --role-name {suggested_role} --assume-role-policy-document file://lambda-trust.json, grant it only what {name} needs, then: aws lambda update-function-configuration --function-name {name} --region {region} --role {suggested_role_arn}
 
 -- Roles are global: sharing is counted over every region of the account (spans: account, so a

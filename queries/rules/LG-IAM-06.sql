@@ -5,6 +5,8 @@
 -- guide: Expert-Level Serverless Governance Best Practices
 -- frameworks: none (the guide: "Use Permissions Boundaries for Delegation"; no managed rule covers boundaries)
 -- reads: functions, roles
+-- risk: {count}{where} {have} execution roles without a permissions boundary
+-- owner: Platform IAM team
 -- remediation: {create_boundary}aws iam put-role-permissions-boundary --role-name {role_name} --permissions-boundary {boundary_arn}
 
 -- The suggested boundary is the one most execution roles of the account already use; with none in

@@ -5,6 +5,8 @@
 -- guide: Preventive Controls: Safely Delegating with Permissions Boundaries
 -- frameworks: none (the guide's boundary example denies iam:* and kms:*)
 -- reads: functions, roles, role_facts
+-- risk: {count}{where} {have} a permissions boundary that still lets IAM or KMS actions through
+-- owner: Platform IAM team
 -- remediation: Add the guide's DenyPrivilegeEscalation statement (Effect Deny, Action iam:* and kms:*, Resource *) to boundary {boundary_arn}: aws iam create-policy-version --policy-arn {boundary_arn} --policy-document file://boundary.json --set-as-default
 
 -- Only roles with a boundary are judged (LG-IAM-06 covers the others). boundary_allows_iam lists

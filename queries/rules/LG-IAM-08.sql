@@ -5,6 +5,8 @@
 -- guide: Security Governance: The Execution Role is Everything
 -- frameworks: none (blast radius: any other principal gets the function's permissions)
 -- reads: functions, roles, role_facts
+-- risk: {count}{where} {have} execution roles that identities other than Lambda can assume
+-- owner: Platform IAM team
 -- remediation: aws iam update-assume-role-policy --role-name {role_name} --policy-document '{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"lambda.amazonaws.com"}},"Action":"sts:AssumeRole"}}]}}'
 
 select

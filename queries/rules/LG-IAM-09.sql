@@ -5,6 +5,8 @@
 -- guide: Preventive Controls: Safely Delegating with Permissions Boundaries
 -- frameworks: none (the guide's own role allows dynamodb:UpdateItem, which its boundary does not)
 -- reads: functions, roles, role_facts
+-- risk: {count}{where} {have} execution roles granting permissions their boundary silently blocks
+-- owner: Platform IAM team
 -- remediation: Remove {dead_grant_list} from the policies of role {role_name}, or widen boundary {boundary_arn} if {name} needs them (a dead grant fails at run time with AccessDenied)
 
 -- Only roles with a boundary can have dead grants; roles without one are not applicable here.

@@ -5,6 +5,8 @@
 -- guide: Detective Controls with AWS Config
 -- frameworks: Security Hub Lambda.3; AWS Config LAMBDA_INSIDE_VPC (the guide's rule 1, under its real identifier)
 -- reads: functions
+-- risk: {count}{where} {are} not attached to a VPC, outside the network controls
+-- owner: Network team
 -- remediation: aws lambda update-function-configuration --function-name {name} --region {region} --vpc-config SubnetIds=<private-subnet-a>,<private-subnet-b>,SecurityGroupIds=<security-group>
 
 select

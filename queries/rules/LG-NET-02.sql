@@ -5,6 +5,8 @@
 -- guide: VPC Networking Timeouts
 -- frameworks: none (the guide's troubleshooting: private subnets need a route to a NAT gateway)
 -- reads: functions, subnets
+-- risk: {count}{where} {are} in subnets without a NAT route, so outbound calls can time out
+-- owner: Network team
 -- remediation: aws ec2 {route_verb} --route-table-id {route_table_id} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id <nat-gateway-in-a-public-subnet> --region {region}
 
 -- The route table is the subnet's explicit one, else the VPC's main table (resolved by the

@@ -5,6 +5,8 @@
 -- guide: VPC Networking Timeouts
 -- frameworks: Security Hub Lambda.5; AWS Config LAMBDA_VPC_MULTI_AZ_CHECK
 -- reads: functions, subnets
+-- risk: {count}{where} run{s} in a single Availability Zone, so one zone outage stops them
+-- owner: Network team
 -- remediation: aws lambda update-function-configuration --function-name {name} --region {region} --vpc-config SubnetIds={subnet_list},<subnet-in-another-AZ>,SecurityGroupIds={security_group_list}
 
 -- Counts the distinct Availability Zones of the function's subnets found in the EC2 inventory.

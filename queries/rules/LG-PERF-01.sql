@@ -5,6 +5,8 @@
 -- guide: High "Cold Start" Latency
 -- frameworks: none (no managed rule covers provisioned concurrency or SnapStart)
 -- reads: functions, provisioned_concurrency
+-- risk: {count}{where} {are} latency-critical but not protected against cold starts
+-- owner: Function owners
 -- remediation: aws lambda put-provisioned-concurrency-config --function-name {name} --region {region} --qualifier <alias> --provisioned-concurrent-executions 1 (or, on a SnapStart runtime: aws lambda update-function-configuration --function-name {name} --region {region} --snap-start ApplyOn=PublishedVersions)
 
 -- Applies to functions tagged $latency_tag_key=$latency_tag_value; the value is compared without

@@ -5,6 +5,8 @@
 -- guide: High "Cold Start" Latency
 -- frameworks: none
 -- reads: functions
+-- risk: {count}{where} {have} large deployment packages that slow every cold start
+-- owner: Function owners
 -- remediation: Move the large dependencies of {name} into layers and drop unused ones, then redeploy: aws lambda update-function-code --function-name {name} --region {region} --zip-file fileb://function.zip
 
 -- Zip packages only: CodeSize of an image function is not what Lambda downloads at a cold start.

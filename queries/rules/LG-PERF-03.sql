@@ -5,6 +5,8 @@
 -- guide: High "Cold Start" Latency
 -- frameworks: none
 -- reads: functions, alarms
+-- risk: {count}{where} {have} no alarm on errors or throttling, so failures go unnoticed
+-- owner: Function owners
 -- remediation: aws cloudwatch put-metric-alarm --alarm-name {name}-errors --namespace AWS/Lambda --metric-name Errors --dimensions Name=FunctionName,Value={name} --statistic Sum --period 300 --evaluation-periods 1 --threshold 1 --comparison-operator GreaterThanOrEqualToThreshold --alarm-actions <sns-topic-arn> --region {region}
 
 with watched as (

@@ -5,9 +5,11 @@
 -- guide: Serverless Governance: A Paradigm Shift
 -- frameworks: Security Hub Lambda.1; AWS Config LAMBDA_FUNCTION_PUBLIC_ACCESS_PROHIBITED
 -- reads: functions, function_policies
+-- risk: {count}{where} can be invoked by anyone on the internet
+-- owner: Function owners, with Cloud security
 -- remediation: aws lambda remove-permission --function-name {name} --region {region}{qualifier_arg} --statement-id {public_sid}
 
--- is_public (set by the collector): Principal "*" or {"AWS": "*"} without a condition pinning a
+-- is_public (judged from the stored statement, reporter/rules/derive.py): Principal "*" or {"AWS": "*"} without a condition pinning a
 -- fixed account, ARN or organization (aws:SourceAccount, aws:SourceArn, aws:SourceOwner,
 -- aws:PrincipalOrgID, aws:PrincipalAccount, aws:PrincipalArn, lambda:EventSourceToken).
 -- Every function is judged: one without a resource policy cannot be invoked publicly. The

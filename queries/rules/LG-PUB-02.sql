@@ -5,6 +5,8 @@
 -- guide: Serverless Governance: A Paradigm Shift
 -- frameworks: none
 -- reads: functions, function_urls
+-- risk: {count}{where} {have} a public URL that anyone can call without signing in
+-- owner: Function owners, with Cloud security
 -- remediation: aws lambda update-function-url-config --function-name {name} --region {region}{qualifier_arg} --auth-type AWS_IAM
 
 -- Every function is judged: one without a function URL passes (it has no URL to open).

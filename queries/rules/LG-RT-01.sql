@@ -5,6 +5,8 @@
 -- guide: Expert-Level Serverless Governance Best Practices
 -- frameworks: Security Hub Lambda.2; AWS Config LAMBDA_FUNCTION_SETTINGS_CHECK
 -- reads: functions, runtimes
+-- risk: {count}{where} run{s} on a runtime AWS no longer supports with security patches
+-- owner: Function owners
 -- remediation: Test {name} on {successor}, then: aws lambda update-function-configuration --function-name {name} --region {region} --runtime {successor}
 
 -- Zip functions only (an image brings its own runtime). Judged against $run_date with the dated

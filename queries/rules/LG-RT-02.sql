@@ -5,6 +5,8 @@
 -- guide: Expert-Level Serverless Governance Best Practices
 -- frameworks: none
 -- reads: functions, runtimes
+-- risk: {count}{where} run{s} on a runtime that reaches end of support soon
+-- owner: Function owners
 -- remediation: Plan the move of {name} to {successor} before {deprecated}: aws lambda update-function-configuration --function-name {name} --region {region} --runtime {successor}
 
 -- Zip functions whose runtime is not yet deprecated on $run_date (LG-RT-01 judges the deprecated

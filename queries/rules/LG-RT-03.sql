@@ -5,6 +5,8 @@
 -- guide: Expert-Level Serverless Governance Best Practices
 -- frameworks: none
 -- reads: functions
+-- risk: {count}{where} {have} environment variables that look like secrets in plain text
+-- owner: Function owners
 -- remediation: Move {secret_names} of {name} to AWS Secrets Manager or SSM Parameter Store (SecureString) and read it at run time, then drop the variable(s): aws lambda update-function-configuration --function-name {name} --region {region} --environment file://environment-without-secrets.json
 
 -- secret_env_var_names is computed at collection from each variable's name and value shape; the

@@ -36,6 +36,19 @@ NOT_READ = "NOT_READ"
 TAG_WORKERS = 4
 _DENIED = frozenset({"AccessDenied", "AccessDeniedException", "AWSOrganizationsNotInUseException"})
 
+DISCOVERY_ACTIONS: tuple[str, ...] = (
+    "sts:GetCallerIdentity",
+    "organizations:DescribeOrganization",
+    "organizations:ListRoots",
+    "organizations:ListAccounts",
+    "organizations:ListAccountsForParent",
+    "organizations:ListOrganizationalUnitsForParent",
+    "organizations:ListTagsForResource",
+    "ec2:DescribeRegions",
+)
+"""Every call this module makes, with the starting identity: the audit policy's discovery statement.
+A test records the calls of a discovery and compares them with this list."""
+
 
 @dataclass(frozen=True)
 class Account:
@@ -111,7 +124,7 @@ class Caller:
 
 
 def identify(access: AwsAccess, settings: Settings) -> Caller:
-    """The starting identity (sts:GetCallerIdentity); missing or refused credentials are a UserError."""
+    """The starting identity (sts:GetCallerIdentity); missing credentials are a UserError."""
     region_hint = settings.regions[0] if settings.regions else access.session.region_name or "us-east-1"
     home = HOME_REGIONS[partition_of_region(region_hint) or "aws"]
     try:
@@ -120,8 +133,6 @@ def identify(access: AwsAccess, settings: Settings) -> Caller:
         raise UserError(
             "no AWS credentials found (set a profile, SSO login, or environment credentials)"
         ) from None
-    except botocore.exceptions.ClientError as exc:
-        raise UserError(f"cannot identify the caller: {exc}") from None
     except CALL_ERRORS as exc:
         raise CollectionFailed(f"cannot identify the caller (sts:GetCallerIdentity): {exc}") from None
     arn = str(identity["Arn"])

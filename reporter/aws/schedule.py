@@ -27,12 +27,6 @@ from typing import Any, TypeVar
 from reporter.collectors.base import Collector
 from reporter.inventory import GLOBAL_REGION
 
-SIZE_RANK: dict[str, int] = {"lambda": 0, "config": 1, "iam": 2, "ec2": 3}
-"""Expected size of a collector's unit, largest first (others after, by name): Lambda makes
-four calls per function, Config one per rule in scope, IAM a few pages, EC2 two calls, the rest
-one."""
-
-
 T = TypeVar("T")
 
 
@@ -61,7 +55,7 @@ def plan(accounts: Sequence[str], regions: Sequence[str], collectors: Sequence[C
     Consecutive units then belong to different account-regions, which is what lets the
     per-key limit fill the pool from many accounts at once.
     """
-    ordered = sorted(collectors, key=lambda c: (SIZE_RANK.get(c.name, len(SIZE_RANK)), c.name))
+    ordered = sorted(collectors, key=lambda c: (c.size_rank, c.name))
     units: list[Unit] = []
     for collector in ordered:
         scopes = [GLOBAL_REGION] if collector.scope == "global" else list(regions)

@@ -10,7 +10,6 @@ Every client retries by the transient rule and checks every answer's body (answe
 from __future__ import annotations
 
 import datetime as dt
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,39 +23,15 @@ import botocore.loaders
 
 from reporter.aws import answers, client_cache
 from reporter.aws.guard import CallMonitor
+from reporter.aws.partitions import HOME_REGIONS, partition_of_region
 from reporter.aws.transient import retried
 from reporter.errors import UserError
 
+__all__ = ["HOME_REGIONS", "AccountCredentials", "AwsAccess", "partition_of_region"]
+
 SESSION_NAME = "reporter-audit"
-
-
-def _partitions() -> list[dict[str, Any]]:
-    """botocore's own partition data (``botocore/data/partitions.json``): ids, regions, patterns."""
-    loaded = botocore.loaders.create_loader().load_data("partitions")
-    return list(loaded["partitions"])
-
-
-_PARTITIONS = _partitions()
-
-HOME_REGIONS: dict[str, str] = {p["id"]: str(p["outputs"]["implicitGlobalRegion"]) for p in _PARTITIONS}
-"""Where each partition's global services (IAM, Organizations, STS) are called: botocore's
-``implicitGlobalRegion`` (aws → us-east-1, aws-cn → cn-northwest-1, aws-us-gov → us-gov-west-1,
-aws-iso* and aws-eusc likewise)."""
-
-_REGION_PATTERNS: tuple[tuple[str, re.Pattern[str], frozenset[str]], ...] = tuple(
-    (p["id"], re.compile(p["regionRegex"]), frozenset(p.get("regions") or ())) for p in _PARTITIONS
-)
-
-
-def partition_of_region(region: str) -> str | None:
-    """The partition a region name belongs to (its listed regions, else its name pattern); None if none."""
-    for pid, _, known in _REGION_PATTERNS:
-        if region in known:
-            return pid
-    for pid, pattern, _ in _REGION_PATTERNS:
-        if pattern.match(region):
-            return pid
-    return None
+ASSUME_ACTIONS: tuple[str, ...] = ("sts:AssumeRole",)
+"""What the starting identity calls to enter each member account (AwsAccess.assume)."""
 
 
 def client_config(workers: int, *, retries: int = 8) -> botocore.config.Config:

@@ -22,6 +22,9 @@ import botocore.exceptions
 
 Scope = Literal["regional", "global"]
 
+UNRANKED = 1000
+"""size_rank of a collector that declares none: its units start after every ranked one."""
+
 
 class ClientFactory(Protocol):
     def __call__(self, service: str) -> Any: ...
@@ -119,6 +122,8 @@ class Collector:
     collect: Callable[[UnitContext], CollectResult]
     seconds_per_item: float = 0.0
     """Added to the unit's timeout per item the collector announces (``UnitProgress.expected``)."""
+    size_rank: int = UNRANKED
+    """Expected size of one unit, 0 = largest: the crawl starts large units first (ties by name)."""
 
 
 def error_code(exc: BaseException) -> str:

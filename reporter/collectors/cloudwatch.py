@@ -57,5 +57,6 @@ COLLECTOR = Collector(
     scope="regional",
     tables=("alarms",),
     actions=("cloudwatch:DescribeAlarms",),
+    size_rank=4,  # one paginated call
     collect=collect,
 )

@@ -142,5 +142,6 @@ COLLECTOR = Collector(
         "config:DescribeConfigRules",
         "config:GetComplianceDetailsByConfigRule",
     ),
+    size_rank=1,  # one call per rule
     collect=collect,
 )

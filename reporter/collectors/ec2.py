@@ -109,5 +109,6 @@ COLLECTOR = Collector(
     tables=("subnets",),
     # DescribeRegions: not this collector's call, the crawler's inside each account (aws/regions.py)
     actions=("ec2:DescribeSubnets", "ec2:DescribeRouteTables", "ec2:DescribeRegions"),
+    size_rank=3,  # two calls
     collect=collect,
 )

@@ -153,5 +153,6 @@ COLLECTOR = Collector(
     scope="global",
     tables=("roles", "policy_documents"),
     actions=("iam:GetAccountAuthorizationDetails", "iam:GetPolicy", "iam:GetPolicyVersion"),
+    size_rank=2,  # a few pages
     collect=collect,
 )

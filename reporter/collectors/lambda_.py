@@ -385,6 +385,7 @@ COLLECTOR = Collector(
         "lambda:ListProvisionedConcurrencyConfigs",
         "lambda:GetAccountSettings",
     ),
+    size_rank=0,  # four calls per function
     collect=collect,
     seconds_per_item=SECONDS_PER_FUNCTION,
 )

@@ -37,5 +37,6 @@ COLLECTOR = Collector(
     scope="regional",
     tables=("log_groups",),
     actions=("logs:DescribeLogGroups",),
+    size_rank=4,  # one paginated call
     collect=collect,
 )

@@ -87,6 +87,21 @@ class AccountBuilder:
                 return
         raise KeyError(name)
 
+    def recast(self, name: str, archetype: str, *, role: str | None = None) -> None:
+        """Give a declared function another execution role (month-by-month history): its own role
+        as ``archetype``, or the role ``role`` of that archetype, which other functions may share."""
+        spec = next((f for f in self.functions if f.name == name), None)
+        if spec is None:
+            raise KeyError(name)
+        if role is None:
+            if any(f.role == spec.role and f.name != name for f in self.functions):
+                raise ValueError(f"{name}'s role {spec.role} is shared: recast it with a role of its own")
+            # Replaced in place, so the account's roles keep their order.
+            self.roles[spec.role] = policies.role(spec.role, archetype, self.app)
+        else:
+            self.role(role, archetype)
+        self.change(name, role=role or spec.role)
+
     def drop(self, name: str) -> None:
         self.functions = [f for f in self.functions if f.name != name]
 

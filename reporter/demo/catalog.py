@@ -1,17 +1,17 @@
-"""The standard demo organization (DESIGN.md §10), month by month.
+"""The standard demo organization (DESIGN.md §10): month 2, what ``--demo`` audits.
 
-Month 2 is the standard state (what ``--demo`` audits); months 0 and 1 are its history for
-month-over-month reports: month 0 has more failures, month 1 fixes several and regresses a
-few, month 2 fixes and regresses a few more. Function identities stay stable across months
-except one function removed after month 0 and one added in month 1.
+Months 0 and 1, its history for month-over-month reports, are this organization before the
+changes of :mod:`reporter.demo.quarter`, which says what changed in each month and why. The
+declarations here hold no month logic.
 """
 
 from __future__ import annotations
 
 import random
 import string
+from dataclasses import replace
 
-from reporter.demo import infra
+from reporter.demo import infra, quarter
 from reporter.demo.builder import AccountBuilder
 from reporter.demo.spec import ConfigSpec, NetworkSpec, OrgSpec, PermissionSpec, SubnetSpec
 
@@ -38,16 +38,17 @@ def standard_org(seed: int = 7, month: int = LATEST_MONTH) -> OrgSpec:
         raise ValueError(f"month must be between 0 and {LATEST_MONTH}")
     rng = random.Random(f"reporter-demo-{seed}")
     accounts = [
-        _management(month),
-        _payments_prod(month, rng),
-        _orders_prod(month),
-        _payments_dev(month, rng),
-        _data_dev(month, rng),
-        _sandbox(month),
-        _security(month),
+        _management(),
+        _payments_prod(rng),
+        _orders_prod(),
+        _payments_dev(rng),
+        _data_dev(rng),
+        _sandbox(),
+        _security(),
         _acquired(),
         _legacy(),
     ]
+    quarter.rewind(accounts, month)
     if month == LATEST_MONTH:
         accounts.append(_media())
     return OrgSpec(
@@ -58,7 +59,7 @@ def standard_org(seed: int = 7, month: int = LATEST_MONTH) -> OrgSpec:
     )
 
 
-def _management(m: int) -> AccountBuilder:
+def _management() -> AccountBuilder:
     b = AccountBuilder("management", "management", "Root", management=True, app="org")
     b.fn("org-account-vending", R1, "admin_bounded", tags=(("Owner", "platform"),), alarms=("Errors",))
     b.fn("org-inventory-sync", R1, alarms=ERR_THR, runtime="python3.13")
@@ -68,7 +69,7 @@ def _management(m: int) -> AccountBuilder:
     return b
 
 
-def _payments_prod(m: int, rng: random.Random) -> AccountBuilder:
+def _payments_prod(rng: random.Random) -> AccountBuilder:
     tags = (("Environment", "prod"), ("CostCenter", "payments"), ("Owner", "team-payments"))
     b = AccountBuilder("payments-prod", "payments-prod", "Root/Workloads/Prod", tags=tags, app="payments")
     b.networks = [
@@ -86,7 +87,7 @@ def _payments_prod(m: int, rng: random.Random) -> AccountBuilder:
         alarms=ERR_THR,
         env=(("TABLE_NAME", "payments-transactions"), ("STAGE", "prod")),
     )
-    b.fn("payments-settlement", R1, reserved=600 if m == 0 else 820, alarms=("Errors",), log_retention=90)
+    b.fn("payments-settlement", R1, reserved=820, alarms=("Errors",), log_retention=90)
     b.fn(
         "payments-webhook-public",
         R1,
@@ -114,7 +115,7 @@ def _payments_prod(m: int, rng: random.Random) -> AccountBuilder:
         large_package=True,
         memory=3008,
     )
-    b.fn("payments-refunds", R1, role="payments-shared-exec", tags=HIGH_RISK, reserved=None if m == 0 else 5)
+    b.fn("payments-refunds", R1, role="payments-shared-exec", tags=HIGH_RISK, reserved=5)
     b.fn(
         "payments-api-eu",
         R2,
@@ -138,15 +139,12 @@ def _payments_prod(m: int, rng: random.Random) -> AccountBuilder:
         ),
         log_retention=14,
     )
-    apac_env: tuple[tuple[str, str], ...] = (("STAGE", "prod"),)
-    if m >= 1:  # regression: a vendor key pasted into the configuration
-        apac_env = (*apac_env, ("VENDOR_API_KEY", _token(rng, 32)))
     b.fn(
         "payments-api-apac",
         R3,
         alarms=ERR_THR,
-        env=apac_env,
-        secret_env=("VENDOR_API_KEY",) if m >= 1 else (),
+        env=(("STAGE", "prod"), ("VENDOR_API_KEY", _token(rng, 32))),
+        secret_env=("VENDOR_API_KEY",),
     )
     b.fn("payments-batch-export", R3, tags=HIGH_RISK, reserved=50)
     b.fn("payments-statement-mailer", R2, alarms=("Errors",), env=(("SENDER", "statements@example.com"),))
@@ -159,7 +157,7 @@ def _payments_prod(m: int, rng: random.Random) -> AccountBuilder:
     return b
 
 
-def _orders_prod(m: int) -> AccountBuilder:
+def _orders_prod() -> AccountBuilder:
     tags = (("Environment", "prod"), ("CostCenter", "orders"), ("Owner", UNICODE_OWNER))
     b = AccountBuilder("orders-prod", "orders-prod", "Root/Workloads/Prod", tags=tags, app="orders")
     b.networks = [infra.mixed_vpc("orders-vpc", R1, "10.20.0.0/16")]
@@ -171,7 +169,7 @@ def _orders_prod(m: int) -> AccountBuilder:
         url_auth="AWS_IAM",
         network="orders-vpc",
         subnets=("web-a", "app-b"),
-        alarms=() if m == 0 else ("Errors",),
+        alarms=("Errors",),
     )
     b.fn(
         "orders-worker",
@@ -179,7 +177,7 @@ def _orders_prod(m: int) -> AccountBuilder:
         "s3_star",
         network="orders-vpc",
         subnets=("db-c", "app-a"),
-        log_retention=None if m == 0 else 30,
+        log_retention=30,
     )
     b.fn(
         "orders-events-handler",
@@ -218,8 +216,6 @@ def _orders_prod(m: int) -> AccountBuilder:
     b.fn("orders-cart-expiry", R2, alarms=ERR_THR, log_retention=14)
     b.fn("orders-returns-api", R3, runtime="python3.13", alarms=ERR_THR)
     b.fn("orders-stock-sync", R1, tags=HIGH_RISK, reserved=5, alarms=("Throttles",))
-    if m == 0:
-        b.fn("orders-legacy-cron", R1, "unbounded", runtime="python3.8")
     b.config = [
         infra.config_global(R1, admin_rule="guide_managed_policy_check", vpc_rule=True, guide_attempts=True),
         infra.config_regional(R2, vpc_rule=True, recording=False),
@@ -227,7 +223,7 @@ def _orders_prod(m: int) -> AccountBuilder:
     return b
 
 
-def _payments_dev(m: int, rng: random.Random) -> AccountBuilder:
+def _payments_dev(rng: random.Random) -> AccountBuilder:
     tags = (("Environment", "dev"), ("CostCenter", "payments"), ("Owner", "=team+payments@example.com"))
     b = AccountBuilder("payments-dev", "payments-dev", "Root/Workloads/Dev", tags=tags, app="payments")
     b.fn("payments-dev-sandbox-api", R1, "power_user")
@@ -240,7 +236,7 @@ def _payments_dev(m: int, rng: random.Random) -> AccountBuilder:
     )
     b.fn("-leading-dash-cleanup", R1, "unbounded", description="=1+1 @SUM(A1) +cmd|' /C calc'!A0")
     b.fn(HOSTILE_LONG_NAME, R1, runtime="python3.13", description="Résumé ✓ 日本語 <script>alert(1)</script>")
-    b.fn("payments-dev-worker", R2, "unbounded" if m == 0 else "leaky_boundary")
+    b.fn("payments-dev-worker", R2, "leaky_boundary")
     b.fn(
         "payments-dev-api",
         R2,
@@ -259,15 +255,14 @@ def _payments_dev(m: int, rng: random.Random) -> AccountBuilder:
     return b
 
 
-def _data_dev(m: int, rng: random.Random) -> AccountBuilder:
+def _data_dev(rng: random.Random) -> AccountBuilder:
     tags = (("Environment", "dev"), ("CostCenter", "data"))
     b = AccountBuilder("data-dev", "data-dev", "Root/Workloads/Dev", tags=tags, app="data")
     b.networks = [infra.main_table_vpc("data-vpc", R1, "10.30.0.0/16")]
-    if m >= 1:
-        b.fn("data-etl-loader", R1, "clean_vpc", network="data-vpc", subnets=("etl-a",))
+    b.fn("data-etl-loader", R1, "clean_vpc", network="data-vpc", subnets=("etl-a",))
     b.fn("data-etl-transform", R1, "attach_policy", network="data-vpc", subnets=("etl-a", "etl-b"))
     b.fn("data-image-pipeline", R1, runtime=None, memory=2048, timeout=900)
-    b.fn("data-pricing-engine", R1, runtime="java21", tags=LATENCY, snap_start=m >= 2, memory=2048)
+    b.fn("data-pricing-engine", R1, runtime="java21", tags=LATENCY, snap_start=True, memory=2048)
     b.fn("data-guide-example", R2, "guide", description="The guide's example role and boundary, verbatim")
     b.fn("data-assume-anything", R2, "assume_any")
     b.fn(
@@ -282,11 +277,12 @@ def _data_dev(m: int, rng: random.Random) -> AccountBuilder:
     b.fn("data-report-builder", R3, "dead_grants", log_retention=7)
     b.fn("data-catalog-crawler", R2, runtime="python3.12", timeout=600, log_retention=30)
     b.fn("data-export-parquet", R3, tags=HIGH_RISK, reserved=2, memory=3008)
-    b.config = [infra.config_regional(R1, recording=True)]
+    # records the global IAM types too: the one recorder of the account (LG-CFG-01, issue 12)
+    b.config = [replace(infra.config_regional(R1, recording=True), include_global=True)]
     return b
 
 
-def _sandbox(m: int) -> AccountBuilder:
+def _sandbox() -> AccountBuilder:
     tags = (("Environment", "sandbox"), ("Owner", "alice"))
     b = AccountBuilder(
         "sandbox-alice",
@@ -298,14 +294,14 @@ def _sandbox(m: int) -> AccountBuilder:
     )
     b.fn("alice-experiment-1", R1, "trust_account", trusted_account_key="payments-dev", log_group=False)
     b.fn("alice-scratch", R1, runtime="python3.13", log_retention=None)
-    b.fn("alice-chatbot", R2, runtime="nodejs22.x", url_auth="NONE" if m >= 2 else "AWS_IAM")
+    b.fn("alice-chatbot", R2, runtime="nodejs22.x", url_auth="NONE")
     b.fn("alice-ml-test", R3, "customer_admin", architecture="arm64")
     b.fn("alice-hello-world", R2, runtime="python3.13")
     b.fn("alice-webscraper", R3, "unbounded", runtime="nodejs22.x", log_retention=None)
     return b
 
 
-def _security(m: int) -> AccountBuilder:
+def _security() -> AccountBuilder:
     tags = (("Environment", "prod"), ("CostCenter", "security"))
     b = AccountBuilder("security-tooling", "security-tooling", "Root/Security", tags=tags, app="security")
     b.networks = [infra.two_az_vpc("security-vpc", R1, "10.40.0.0/16")]
@@ -326,7 +322,7 @@ def _security(m: int) -> AccountBuilder:
     b.config = [
         infra.config_global(R1, admin_rule="no_admin_statements", vpc_rule=True),
         infra.config_regional(R2, vpc_rule=True),
-        infra.config_regional(R3, vpc_rule=True, recording=m >= 1),
+        infra.config_regional(R3, vpc_rule=True),
     ]
     return b
 

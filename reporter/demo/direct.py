@@ -38,8 +38,16 @@ class DirectSeeder:
         return str(policy.arn), str(policy.id)
 
     def create_role(
-        self, name: str, trust: dict[str, Any], path: str, boundary_arn: str | None, description: str
+        self,
+        name: str,
+        trust: dict[str, Any],
+        path: str,
+        boundary_arn: str | None,
+        description: str,
+        role_id: str | None = None,
     ) -> tuple[str, str]:
+        """Create a role; ``role_id`` replaces the id moto draws (moto keys its roles by id)."""
+        before = len(self.iam.roles)
         role = self.iam.create_role(
             role_name=name,
             assume_role_policy_document=json.dumps(trust),
@@ -49,6 +57,13 @@ class DirectSeeder:
             tags=[],
             max_session_duration="3600",
         )
+        if role_id is not None and role_id != role.id:
+            if role_id in self.iam.roles:
+                raise RuntimeError(f"role id {role_id} of {name} is taken")
+            self.iam.roles[role_id] = self.iam.roles.pop(role.id)
+            role.id = role_id
+        if len(self.iam.roles) != before + 1:
+            raise RuntimeError(f"the id drawn for role {name} was already taken")
         return str(role.arn), str(role.id)
 
     def attach_role_policy(self, role_name: str, policy_arn: str) -> None:

@@ -43,6 +43,13 @@ def in_process_moto(seed: int) -> Iterator[None]:
         mock.stop(remove_data=False)
 
 
+def reseed(salt: str) -> None:
+    """Draw moto's next identifiers from another stream (same salt, same identifiers)."""
+    from moto.moto_api._internal import mock_random
+
+    mock_random.seed(salt)
+
+
 def serve_lighter() -> None:
     """Memoise moto's per-request list of a response class's methods (``inspect.getmembers``).
 

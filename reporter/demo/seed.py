@@ -8,6 +8,7 @@ regional content is delegated to :mod:`reporter.demo.seed_region`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,15 +48,30 @@ class SeedResult:
     accounts: list[SeededAccount]
 
 
-def seed(spec: OrgSpec, seed_value: int) -> SeedResult:
-    """Create ``spec`` in moto's (process-global) state; the caller serves it afterwards."""
+RoleIds = Mapping[tuple[str, str], str]
+"""(account key, role name) → role id."""
+
+
+def seed(spec: OrgSpec, seed_value: int, role_ids: RoleIds | None = None) -> SeedResult:
+    """Create ``spec`` in moto's (process-global) state; the caller serves it afterwards.
+
+    ``role_ids`` pins the ids of the roles it names (the ids the same roles have in another month,
+    so a role keeps its identity across the demo's months). The ids drawn after the accounts then
+    come from a stream of their own: the pinned ids were drawn from the seed's stream, and moto
+    would file a role drawn alike over a pinned one (it keys roles by id)."""
     with moto_state.in_process_moto(seed_value):
-        return _Seeder(spec).run()
+        return _Seeder(spec, role_ids or {}, seed_value).run()
+
+
+def role_ids_of(seeded: SeedResult) -> dict[tuple[str, str], str]:
+    return {(a.spec.key, name): rid for a in seeded.accounts for name, rid in a.role_ids.items()}
 
 
 class _Seeder:
-    def __init__(self, spec: OrgSpec) -> None:
+    def __init__(self, spec: OrgSpec, role_ids: RoleIds, seed_value: int) -> None:
         self.spec = spec
+        self.role_ids = role_ids
+        self.seed_value = seed_value
         self.mgmt = boto3.Session(
             aws_access_key_id=SEEDER_KEY, aws_secret_access_key=SEEDER_KEY, region_name=HOME_REGION
         )
@@ -78,6 +94,8 @@ class _Seeder:
             if acc.management and acc.tags:
                 org.tag_resource(ResourceId=management_id, Tags=[{"Key": k, "Value": v} for k, v in acc.tags])
             seeded.append(SeededAccount(acc, ids[acc.key], acc.name, "ACTIVE", acc.ou_path))
+        if self.role_ids:
+            moto_state.reseed(f"{self.seed_value}/pinned-roles")
         iam = self.mgmt.client("iam")
         iam.create_user(UserName=AUDITOR_USER, Tags=[{"Key": "Purpose", "Value": "lambda-governance-audit"}])
         key = iam.create_access_key(UserName=AUDITOR_USER)["AccessKey"]
@@ -173,7 +191,12 @@ class _Seeder:
         }
         boundary = acc.policy_arns[role.boundary] if role.boundary else None
         arn, role_id = direct.create_role(
-            role.name, trust, role.path, boundary, f"Execution role ({role.archetype})"
+            role.name,
+            trust,
+            role.path,
+            boundary,
+            f"Execution role ({role.archetype})",
+            self.role_ids.get((acc.spec.key, role.name)),
         )
         acc.role_arns[role.name], acc.role_ids[role.name] = arn, role_id
         for name in role.aws_managed:

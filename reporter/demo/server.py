@@ -32,7 +32,7 @@ from reporter.demo.faults import FaultPlan, ServerStats
 from reporter.demo.layer import ARRIVED, DemoGapLayer
 from reporter.demo.model import DemoTruth, GapData
 from reporter.demo.scaled import scaled_org
-from reporter.demo.seed import HOME_REGION
+from reporter.demo.seed import HOME_REGION, role_ids_of
 from reporter.demo.seed import seed as seed_org
 from reporter.demo.spec import OrgSpec
 
@@ -122,7 +122,12 @@ class DemoServer:
 
         started = time.perf_counter()
         spec = self._spec or standard_org(self.seed, self.month)
-        seeded = seed_org(spec, self.seed)
+        role_ids = None
+        if self._spec is None and self.month != LATEST_MONTH:
+            # A role keeps its id across months, as in AWS (Config reports roles by id): seed the
+            # standard month first to learn the ids, then the month asked for with those ids.
+            role_ids = role_ids_of(seed_org(standard_org(self.seed), self.seed))
+        seeded = seed_org(spec, self.seed, role_ids)
         self._truth, self._gap_data = truth.build(spec, seeded, self.as_of)
         self.seed_seconds = time.perf_counter() - started
         moto_state.serve_lighter()

@@ -38,8 +38,15 @@ from typing import Any, cast
 
 import pandas as pd
 
-from reporter.export.common import GUIDE, ExportContext, frameworks_list, partition_of, text, truncate
-from reporter.outputs import atomic_write
+from reporter.export.common import (
+    GUIDE,
+    ExportContext,
+    frameworks_list,
+    partition_of,
+    text,
+    truncate,
+    write_json_lines_array,
+)
 
 ASFF_FILE = "findings.asff.json"
 SCHEMA_VERSION = "2018-10-08"
@@ -193,18 +200,4 @@ def batches(findings: list[dict[str, Any]], size: int = BATCH_SIZE) -> Iterator[
 
 def write_asff(findings: Iterable[dict[str, Any]], path: Path) -> int:
     """Write the findings as a JSON array, one per line; returns how many were written."""
-    count = 0
-
-    def write(temp: Path) -> None:
-        nonlocal count
-        with temp.open("w", encoding="utf-8", newline="\n") as out:
-            out.write("[")
-            separator = "\n"
-            for finding in findings:
-                out.write(separator + json.dumps(finding, ensure_ascii=False))
-                separator = ",\n"
-                count += 1
-            out.write("\n]\n")
-
-    atomic_write(path, write)
-    return count
+    return write_json_lines_array((json.dumps(finding, ensure_ascii=False) for finding in findings), path)

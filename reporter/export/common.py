@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from reporter.aws.session import partition_of_region
+from reporter.aws.partitions import partition_of_region
 from reporter.errors import UserError
 from reporter.history.store import utc
 from reporter.model import RunMeta
+from reporter.outputs import atomic_write
 
 GUIDE = "Lambda governance guide"
 """The standard every rule checks against (RULES.md); the mapped AWS controls follow it."""
@@ -78,3 +81,23 @@ def partition_of(region: str, fallback: str) -> str:
 
 def truncate(value: str, limit: int) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def write_json_lines_array(items: Iterable[str], path: Path) -> int:
+    """Write already-encoded JSON values as one array, one value per line (diffable, streamable);
+    returns how many were written. The file appears whole or not at all."""
+    count = 0
+
+    def write(temp: Path) -> None:
+        nonlocal count
+        with temp.open("w", encoding="utf-8", newline="\n") as out:
+            out.write("[")
+            separator = "\n"
+            for item in items:
+                out.write(separator + item)
+                separator = ",\n"
+                count += 1
+            out.write("\n]\n")
+
+    atomic_write(path, write)
+    return count

@@ -55,8 +55,14 @@ from py_ocsf_models.objects.product import Product
 from py_ocsf_models.objects.remediation import Remediation
 from py_ocsf_models.objects.resource_details import ResourceDetails
 
-from reporter.export.common import GUIDE, ExportContext, frameworks_list, partition_of, text
-from reporter.outputs import atomic_write
+from reporter.export.common import (
+    GUIDE,
+    ExportContext,
+    frameworks_list,
+    partition_of,
+    text,
+    write_json_lines_array,
+)
 
 OCSF_FILE = "findings.ocsf.json"
 
@@ -231,18 +237,4 @@ def event_json(event: CloudComplianceFinding) -> str:
 
 def write_ocsf(events: Iterable[CloudComplianceFinding], path: Path) -> int:
     """Write the events as a JSON array, one per line; returns how many were written."""
-    count = 0
-
-    def write(temp: Path) -> None:
-        nonlocal count
-        with temp.open("w", encoding="utf-8", newline="\n") as out:
-            out.write("[")
-            separator = "\n"
-            for event in events:
-                out.write(separator + event_json(event))
-                separator = ",\n"
-                count += 1
-            out.write("\n]\n")
-
-    atomic_write(path, write)
-    return count
+    return write_json_lines_array((event_json(event) for event in events), path)

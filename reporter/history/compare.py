@@ -42,6 +42,7 @@ import pandas as pd
 import pyarrow as pa
 
 from reporter.model import DELTA_SCHEMA, TREND_SCHEMA, ScoreSummary
+from reporter.scoring import score_change
 
 MATCH_KEY: tuple[str, ...] = ("rule_id", "account_id", "region", "resource_id")
 """The stable identity of a finding across runs."""
@@ -190,10 +191,11 @@ def _mask(values: pd.Series) -> np.ndarray:
 
 
 def score_changes(previous: pd.DataFrame, current: pd.DataFrame, key: str) -> dict[str, float]:
-    """key → score now − score then, for the keys scored (non-null) in both runs."""
+    """key → score now − score then as the reports show them (:func:`~reporter.scoring.score_change`),
+    for the keys scored (non-null) in both runs."""
     then = _scores(previous, key)
     now = _scores(current, key)
-    return {k: now[k] - then[k] for k in sorted(now.keys() & then.keys())}
+    return {k: score_change(now[k], then[k]) for k in sorted(now.keys() & then.keys())}
 
 
 def _scores(frame: pd.DataFrame, key: str) -> dict[str, float]:

@@ -20,6 +20,7 @@ from reporter.inventory import Inventory
 from reporter.model import DELTA_SCHEMA, TREND_SCHEMA, HistoryView, RunMeta
 from reporter.outputs import sort_findings
 from reporter.render.model import ReportModel, Risk
+from reporter.rules.catalog import SCOPE_NOUNS
 from reporter.scoring import NO_GRADE, Scores
 from reporter.settings import SEVERITIES
 from reporter.waivers import WAIVER_COLUMNS
@@ -39,60 +40,6 @@ ACCOUNT_COLUMNS = (
 )
 OU_COLUMNS = ("ou_path", "accounts", "score", "grade", *_OPEN_AND_OTHER, "delta")
 SECTION_COLUMNS = ("guide_section", "score", "grade", *STATUSES)
-
-# --- plain language for the top risks: the one place this wording lives ------------------------
-# Keys are rule ids or rule-id prefixes; the longest matching key wins. Placeholders: {count}
-# "23 functions", {where} " in 5 accounts" (empty for account-scoped rules), {s} verb ending
-# ("runs"/"run"), {have} has/have, {are} is/are.
-RISK_SENTENCES: dict[str, str] = {
-    "LG-IAM-01": "{count}{where} run{s} with administrator or power-user rights",
-    "LG-IAM-02": "{count}{where} {have} execution roles granting wildcard permissions",
-    "LG-IAM-03": "{count}{where} can change any resource of a service, not just the ones they need",
-    "LG-IAM-04": "{count}{where} could be used to escalate privileges in their account",
-    "LG-IAM-05": "{count}{where} share{s} an execution role, so one compromised function reaches the others",
-    "LG-IAM-06": "{count}{where} {have} execution roles without a permissions boundary",
-    "LG-IAM-07": "{count}{where} {have} a permissions boundary that still lets IAM or KMS actions through",
-    "LG-IAM-08": "{count}{where} {have} execution roles that identities other than Lambda can assume",
-    "LG-IAM-09": "{count}{where} {have} execution roles granting permissions their boundary silently blocks",
-    "LG-PUB-01": "{count}{where} can be invoked by anyone on the internet",
-    "LG-PUB-02": "{count}{where} {have} a public URL that anyone can call without signing in",
-    "LG-COST-01": "{count}{where} {are} marked high cost-risk but can scale without any limit",
-    "LG-COST-02": "{count}{where} {are} marked high cost-risk but may scale past the concurrency cap",
-    "LG-COST-03": "{count}{where} {are} nearly out of Lambda concurrency, so invocations get throttled",
-    "LG-COST-04": "{count}{where} keep{s} logs forever, so log storage costs only grow",
-    "LG-PERF-01": "{count}{where} {are} latency-critical but not protected against cold starts",
-    "LG-PERF-02": "{count}{where} {have} large deployment packages that slow every cold start",
-    "LG-PERF-03": "{count}{where} {have} no alarm on errors or throttling, so failures go unnoticed",
-    "LG-NET-01": "{count}{where} {are} not attached to a VPC, outside the network controls",
-    "LG-NET-02": "{count}{where} {are} in subnets without a NAT route, so outbound calls can time out",
-    "LG-NET-03": "{count}{where} run{s} in a single Availability Zone, so one zone outage stops them",
-    "LG-RT-01": "{count}{where} run{s} on a runtime AWS no longer supports with security patches",
-    "LG-RT-02": "{count}{where} run{s} on a runtime that reaches end of support soon",
-    "LG-RT-03": "{count}{where} {have} environment variables that look like secrets in plain text",
-    "LG-CFG-01": "{count}{where} {have} no AWS Config recorder running, so changes go unrecorded",
-    "LG-CFG-02": "{count}{where} {have} no AWS Config rule checking that functions run in a VPC",
-    "LG-CFG-03": "{count}{where} {have} no AWS Config rule that detects administrator execution roles",
-    "LG-CFG-04": "{count}{where} {are} reported non-compliant by AWS Config",
-    "": '{count}{where} fail{s} the control "{title}"',
-}
-RISK_OWNERS: dict[str, str] = {
-    "LG-IAM": "Platform IAM team",
-    "LG-PUB": "Function owners, with Cloud security",
-    "LG-COST": "Function owners, with FinOps",
-    "LG-COST-03": "Account owners",
-    "LG-PERF": "Function owners",
-    "LG-NET": "Network team",
-    "LG-RT": "Function owners",
-    "LG-CFG": "Cloud security (AWS Config)",
-    "": "Account owners",
-}
-NOUNS: dict[str, tuple[str, str]] = {
-    "function": ("function", "functions"),
-    "role": ("role", "roles"),
-    "account-region": ("region", "regions"),
-    "account": ("account", "accounts"),
-}
-"""resource_type → (singular, plural) as the sentences count it; anything else is a "resource"."""
 
 
 def build_model(
@@ -256,16 +203,12 @@ def _sort(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 # --- top risks ---------------------------------------------------------------------------------
 
 
-def _longest_match(table: Mapping[str, str], rule_id: str) -> str:
-    return table[max((k for k in table if rule_id.startswith(k)), key=len)]
-
-
-def risk_sentence(rule_id: str, title: str, count: int, accounts: int, resource_type: str) -> str:
-    """The plain-language sentence of one risk, e.g. "23 functions in 5 accounts can be invoked …"."""
-    singular, plural = NOUNS.get(resource_type, ("resource", "resources"))
+def risk_sentence(template: str, title: str, count: int, accounts: int, resource_type: str) -> str:
+    """A rule's ``risk:`` sentence filled in, e.g. "23 functions in 5 accounts can be invoked …"."""
+    singular, plural = SCOPE_NOUNS.get(resource_type, SCOPE_NOUNS["config-resource"])
     one = count == 1
     where = "" if resource_type == "account" else f" in {accounts} account{'' if accounts == 1 else 's'}"
-    return _longest_match(RISK_SENTENCES, rule_id).format(
+    return template.format(
         count=f"{count} {singular if one else plural}",
         where=where,
         s="s" if one else "",
@@ -273,11 +216,6 @@ def risk_sentence(rule_id: str, title: str, count: int, accounts: int, resource_
         are="is" if one else "are",
         title=title,
     )
-
-
-def risk_owner(rule_id: str) -> str:
-    """Who should act on a rule's findings."""
-    return _longest_match(RISK_OWNERS, rule_id)
 
 
 def top_risks(findings: pd.DataFrame, catalog: pd.DataFrame, scores: Scores) -> tuple[Risk, ...]:
@@ -311,8 +249,10 @@ def top_risks(findings: pd.DataFrame, catalog: pd.DataFrame, scores: Scores) -> 
                 severity=str(info.at[rule_id, "severity"]),
                 failing=int(count),
                 accounts=accounts,
-                plain=risk_sentence(str(rule_id), title, int(count), accounts, str(kind.get(rule_id, ""))),
-                owner=risk_owner(str(rule_id)),
+                plain=risk_sentence(
+                    str(info.at[rule_id, "risk"]), title, int(count), accounts, str(kind.get(rule_id, ""))
+                ),
+                owner=str(info.at[rule_id, "owner"]),
             )
         )
     return tuple(risks)

@@ -11,6 +11,8 @@ A rule file is a header of ``-- key: value`` lines, a blank line, then one SELEC
     -- frameworks: <the AWS control it mirrors, or "none (…)">
     -- reads: <the tables it depends on, through views too>
     -- context: <tables of reads used only to word the reason> (optional)
+    -- risk: <the top-risk sentence a leader reads, RISK_FIELDS filled per report>
+    -- owner: <who should act on the rule's findings>
     -- remediation: <a command template, {column} filled per failing row>
 
 The query returns every applicable resource with ``account_id, region, resource_type (= scope),
@@ -45,8 +47,26 @@ VIEWS_DIR = queries_dir() / "views"
 RULE_CATALOG_VERSION = "v1"
 """Version of shared/RULES.md the catalog implements (reports state it)."""
 
-SCOPES: tuple[str, ...] = ("function", "role", "account-region", "account", "config-resource")
+SCOPE_NOUNS: dict[str, tuple[str, str]] = {
+    "function": ("function", "functions"),
+    "role": ("role", "roles"),
+    "account-region": ("region", "regions"),
+    "account": ("account", "accounts"),
+    "config-resource": ("resource", "resources"),
+}
+"""Kinds of resource a rule judges, with the (singular, plural) noun a risk sentence counts them by."""
+SCOPES: tuple[str, ...] = tuple(SCOPE_NOUNS)
 """Kinds of resource a rule judges; a rule's rows carry its scope as resource_type."""
+
+RISK_FIELDS: dict[str, str] = {
+    "count": 'the count with its noun: "23 functions"',
+    "where": '" in 5 accounts" (empty for account-scoped rules)',
+    "s": 'a verb ending: "s" for one ("runs"), "" for many',
+    "have": "has or have",
+    "are": "is or are",
+    "title": "the rule's title",
+}
+"""Fields a ``risk:`` sentence may use; ``{count}`` is required."""
 
 GUIDE_SECTIONS: tuple[str, ...] = (
     "Serverless Governance: A Paradigm Shift",
@@ -89,6 +109,8 @@ _RULE_KEYS = (
     "frameworks",
     "reads",
     "context",
+    "risk",
+    "owner",
     "remediation",
 )
 _OPTIONAL_KEYS = frozenset({"spans", "context"})
@@ -125,6 +147,10 @@ class Rule:
     """Template: literal text with ``{column}`` fields from the query's columns (``{{`` for a brace)."""
     reads: tuple[str, ...]
     """Tables the rule depends on (through views too): errors on them make its rows errors."""
+    risk: str
+    """Template of the plain-language top-risk sentence (fields: :data:`RISK_FIELDS`)."""
+    owner: str
+    """Who should act on the rule's findings."""
     sql: str
     spans_account: bool = False
     """The judgement of one row uses data from every region of the account (e.g. role sharing)."""
@@ -243,6 +269,8 @@ def load_rule(path: Path) -> Rule:
         frameworks=header["frameworks"],
         remediation=header["remediation"],
         reads=_table_list(path, header["reads"], (*TABLES, *STATIC_TABLES)),
+        risk=header["risk"],
+        owner=header["owner"],
         sql=sql,
         spans_account="spans" in header,
         context=tuple(n.strip() for n in header["context"].split(",")) if "context" in header else (),
@@ -259,7 +287,27 @@ def load_rule(path: Path) -> Rule:
         remediation_sql(rule.remediation)
     except ValueError as exc:
         raise bad("remediation", f"remediation template: {exc}") from None
+    try:
+        check_risk(rule.risk)
+    except ValueError as exc:
+        raise bad("risk", f"risk sentence: {exc}") from None
     return rule
+
+
+def check_risk(template: str) -> None:
+    """Raise ValueError unless ``template`` uses only :data:`RISK_FIELDS`, ``{count}`` among them."""
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ValueError(str(exc)) from None
+    used = {f for _, f, _, _ in parsed if f is not None}
+    unknown = sorted(used - set(RISK_FIELDS))
+    if unknown:
+        raise ValueError(f"unknown field(s) {unknown} (known: {', '.join(RISK_FIELDS)})")
+    if any(spec or conversion for _, f, spec, conversion in parsed if f is not None):
+        raise ValueError("fields take no format spec or conversion")
+    if "count" not in used:
+        raise ValueError("it must say how many resources fail: {count}")
 
 
 def load_view(path: Path) -> View:
@@ -307,10 +355,23 @@ def remediation_sql(template: str) -> str:
     return "concat(" + ", ".join(parts or ["''"]) + ")"
 
 
+CATALOG_COLUMNS: tuple[str, ...] = (
+    "id",
+    "title",
+    "severity",
+    "scope",
+    "guide_section",
+    "frameworks",
+    "remediation",
+    "risk",
+    "owner",
+)
+
+
 def catalog_frame(rules: Sequence[Rule] | None = None) -> pd.DataFrame:
-    """id, title, severity, scope, guide_section, frameworks, remediation — one row per rule."""
+    """id, title, severity, scope, guide_section, frameworks, remediation, risk, owner — a row per rule."""
     catalog = load_catalog() if rules is None else rules
-    columns = ("id", "title", "severity", "scope", "guide_section", "frameworks", "remediation")
+    columns = CATALOG_COLUMNS
     records = [{c: getattr(r, c) for c in columns} for r in catalog]
     table = pa.Table.from_pylist(records, schema=pa.schema([(c, pa.string()) for c in columns]))
     return table.to_pandas(types_mapper=pd.ArrowDtype)

@@ -6,7 +6,8 @@ derived:
 
 - ``function_policies.is_public`` from each stored ``statement``
   (:func:`reporter.iam.public_access.statement_is_public`);
-- ``role_permissions`` and ``role_facts`` from ``roles`` and ``policy_documents``
+- ``role_permissions`` and ``role_facts`` of the functions' execution roles, from ``roles`` and
+  ``policy_documents``
   (:func:`reporter.iam.derive_role_tables`).
 
 Failure scoping (DESIGN §1.3) holds here too: a statement that cannot be read is no pass. It gets
@@ -38,7 +39,11 @@ def derive(collected: Inventory) -> Inventory:
     out["function_policies"] = policies
     if problems:
         out["coverage"] = pd.concat([collected["coverage"], frame("coverage", problems)], ignore_index=True)
-    for name, df in derive_role_tables(collected["roles"], collected["policy_documents"]).items():
+    # only execution roles of the functions are analysed: every role-fact rule judges a function
+    execution_roles = collected["functions"]["role_arn"].dropna().unique()
+    for name, df in derive_role_tables(
+        collected["roles"], collected["policy_documents"], execution_roles
+    ).items():
         out[name] = df
     return out
 

@@ -411,6 +411,12 @@ def test_plan_puts_the_largest_collectors_first_and_interleaves_accounts() -> No
     assert len(units) == 3 * (len(REGIONS) * 5 + 1)
 
 
+def test_plan_orders_by_the_rank_each_collector_declares() -> None:
+    big = Collector("zz-big", "regional", (), (), lambda ctx: CollectResult(), size_rank=0)
+    small = Collector("aa-small", "regional", (), (), lambda ctx: CollectResult())
+    assert [u.collector.name for u in plan([A], ["us-east-1"], [small, big])] == ["zz-big", "aa-small"]
+
+
 def _units(account_id: str, count: int) -> list[Unit]:
     return [
         Unit(account_id, "us-east-1", Collector(f"c{i}", "regional", (), (), lambda ctx: CollectResult()))

@@ -6,7 +6,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from reporter.aws.discover import discover, validate_filters
+from reporter.aws.discover import DISCOVERY_ACTIONS, discover, validate_filters
+from reporter.aws.guard import CallMonitor
 from reporter.aws.session import AwsAccess
 from reporter.errors import UserError
 from reporter.settings import Settings
@@ -51,6 +52,15 @@ def test_accounts_ou_paths_tags_and_status(org: dict[str, str]) -> None:
     assert targets.organization_id.startswith("o-")
     assert by_id[targets.management_account_id].is_management
     assert targets.regions == ("eu-west-1", "us-east-1")
+
+
+def test_discovery_calls_exactly_the_actions_it_declares(org: dict[str, str]) -> None:
+    monitor = CallMonitor()
+    access = AwsAccess.from_session(boto3.Session(), endpoint_url=None, workers=2, monitor=monitor)
+    discover(access, Settings(org=True))
+    # (endpoint prefix, operation) as the monitor sees it; for these services that is the IAM action
+    assert {f"{service}:{operation}" for service, operation in monitor.calls} == set(DISCOVERY_ACTIONS)
+    assert not monitor.refused
 
 
 def test_regions_stay_in_the_callers_partition(org: dict[str, str]) -> None:

@@ -7,9 +7,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import boto3
+import botocore.session
 import pytest
 
 from reporter.acquire import collect
+from reporter.aws.discover import DISCOVERY_ACTIONS
+from reporter.aws.session import ASSUME_ACTIONS
+from reporter.collectors import declared_actions
 from reporter.demo.server import DemoServer
 from reporter.settings import Settings
 from tests.e2e.conftest import run_cli
@@ -135,8 +139,29 @@ def test_whole_demo_crawl_attempts_only_reads(demo_server: DemoServer) -> None:
     monitor = collected.monitor
     assert not monitor.refused
     assert monitor.total() > 100
-    reads = ("List", "Get", "Describe", "Select", "BatchGet")
-    assert all(
-        op.startswith(reads) or (svc, op) in {("sts", "AssumeRole"), ("sts", "GetCallerIdentity")}
-        for svc, op in monitor.operations()
-    )
+    # What the crawl attempted, as botocore names it (endpoint prefix, operation), must be an
+    # operation of an IAM action the tool declares: an undeclared call would be denied under the
+    # printed policy, and a write could not be declared (tests/test_policy.py).
+    declared = {*declared_actions(), *DISCOVERY_ACTIONS, *ASSUME_ACTIONS}
+    undeclared = monitor.operations() - operations_of(declared)
+    assert not undeclared
+
+
+def operations_of(actions: set[str]) -> set[tuple[str, str]]:
+    """(endpoint prefix, operation) of each IAM action that is an API operation of its service."""
+    botocore_session = botocore.session.get_session()
+    ops: set[tuple[str, str]] = set()
+    for action in actions:
+        service, operation = action.split(":")
+        model = botocore_session.get_service_model(service)
+        if operation in model.operation_names:
+            ops.add((model.endpoint_prefix, operation))
+    return ops
+
+
+def test_operations_of_names_the_calls_as_the_monitor_sees_them() -> None:
+    assert operations_of({"cloudwatch:DescribeAlarms", "lambda:GetFunction", "sts:AssumeRole"}) == {
+        ("monitoring", "DescribeAlarms"),  # CloudWatch's endpoint prefix is not its IAM prefix
+        ("lambda", "GetFunction"),
+        ("sts", "AssumeRole"),
+    }

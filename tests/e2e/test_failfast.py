@@ -118,7 +118,11 @@ def test_check_reads_the_caller_and_the_account_count_only(
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "inputs: ok"
     assert out[1].startswith("caller: arn:aws:iam::") and "reporter-auditor" in out[1]
-    assert out[2].startswith("organization o-") and " 10 accounts (9 active, 1 suspended)" in out[2]
+    # the oracle: the demo's seeding intent (one account suspended, the rest active)
+    accounts = against_demo.truth.accounts
+    active = sum(a.status == "ACTIVE" for a in accounts)
+    expected = f" {len(accounts)} accounts ({active} active, {len(accounts) - active} suspended)"
+    assert out[2].startswith("organization o-") and expected in out[2]
     assert out[-1] == "ready"
     operations = set().union(*(m.operations() for m in monitors))
     assert operations == {
@@ -153,12 +157,13 @@ def test_demo_with_a_bad_waiver_fails_fast_without_crawling(tmp_path: Path) -> N
     assert elapsed < 30, elapsed
 
 
-def test_demo_check_prints_caller_account_count_and_ready(tmp_path: Path) -> None:
+def test_demo_check_prints_caller_account_count_and_ready(tmp_path: Path, against_demo: DemoServer) -> None:
     proc = run_cli(["--demo", "--check", "--out", str(tmp_path / "o")])
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[1].startswith("caller: arn:aws:iam::")
-    assert "10 accounts" in lines[2]  # the demo organization (issue 12 added an account)
+    # --demo serves the standard demo organization: its seeding intent is the oracle
+    assert f"{len(against_demo.truth.accounts)} accounts" in lines[2]
     assert lines[-1] == "ready"
     assert "crawl" not in proc.stderr
     assert not (tmp_path / "o").exists()

@@ -15,6 +15,7 @@ from reporter.inventory import Inventory
 from reporter.model import HistoryView, RunMeta
 from reporter.render.build import build_model, risk_sentence
 from reporter.render.model import ReportModel
+from reporter.rules.catalog import catalog_frame, load_catalog
 from reporter.scoring import score
 from reporter.settings import Settings
 from reporter.summary import summary_text
@@ -22,25 +23,9 @@ from reporter.waivers import Waiver, apply_waivers
 
 PROD, DEV, SANDBOX, GONE = "111111111111", "222222222222", "333333333333", "444444444444"
 RUN = dt.date(2026, 11, 30)
-CATALOG = pd.DataFrame(
-    [
-        (
-            "LG-PUB-01",
-            "Not publicly invocable",
-            "critical",
-            "function",
-            "Public exposure",
-            ["Lambda.1"],
-            "Remove",
-        ),
-        ("LG-IAM-06", "Role has a boundary", "medium", "function", "Execution role", [], "Add a boundary"),
-        ("LG-IAM-04", "No privilege escalation", "high", "function", "Execution role", [], "Narrow"),
-        ("LG-CFG-01", "Config recorder on", "high", "account-region", "Detective controls", [], "Enable"),
-        ("LG-RT-02", "Runtime not near end", "low", "function", "Runtime hygiene", [], "Upgrade"),
-        ("LG-NET-01", "In a VPC", "medium", "function", "Network", [], "Attach"),  # judged nothing
-    ],
-    columns=["id", "title", "severity", "scope", "guide_section", "frameworks", "remediation"],
-)
+JUDGED = ("LG-PUB-01", "LG-IAM-06", "LG-IAM-04", "LG-CFG-01", "LG-RT-02")
+UNJUDGED = "LG-PERF-01"  # in the catalog, no finding: its controls row and section read n/a
+CATALOG = catalog_frame([r for r in load_catalog() if r.id in (*JUDGED, UNJUDGED)])
 SECTION = dict(zip(CATALOG["id"], CATALOG["guide_section"], strict=True))
 SEVERITY = dict(zip(CATALOG["id"], CATALOG["severity"], strict=True))
 
@@ -262,20 +247,22 @@ def test_controls_sections_functions_roles_coverage(model: ReportModel) -> None:
     assert at(controls, "LG-PUB-01", "pass_rate") == 2 / 3
     assert at(controls, "LG-IAM-06", "pass_rate") == 0  # the waived finding is not in the rate
     assert at(controls, "LG-CFG-01", "pass_rate") == 0  # 1 fail, 1 error: the error is no pass
-    assert pd.isna(at(controls, "LG-NET-01", "pass_rate"))
-    assert [at(controls, "LG-NET-01", c) for c in ("pass", "fail", "error", "waived")] == [0, 0, 0, 0]
-    assert list(at(controls, "LG-PUB-01", "frameworks")) == ["Lambda.1"]
+    assert pd.isna(at(controls, UNJUDGED, "pass_rate"))
+    assert [at(controls, UNJUDGED, c) for c in ("pass", "fail", "error", "waived")] == [0, 0, 0, 0]
+    assert at(controls, "LG-PUB-01", "frameworks") == CATALOG.set_index("id").at["LG-PUB-01", "frameworks"]
 
     sections = model.sections.set_index("guide_section")
+    # the catalog's order: its rules sorted by id, each section where its first rule is
     assert model.sections["guide_section"].tolist() == [
-        "Public exposure",
-        "Execution role",
-        "Detective controls",
-        "Runtime hygiene",
-        "Network",
+        "Detective Controls with AWS Config",  # LG-CFG-01
+        "Preventive Controls: Safely Delegating with Permissions Boundaries",  # LG-IAM-04
+        "Expert-Level Serverless Governance Best Practices",  # LG-IAM-06, LG-RT-02
+        'High "Cold Start" Latency',  # LG-PERF-01
+        "Serverless Governance: A Paradigm Shift",  # LG-PUB-01
     ]
-    assert at(sections, "Detective controls", "error") == 1
-    assert at(sections, "Network", "grade") == "n/a" and pd.isna(at(sections, "Network", "score"))
+    assert at(sections, "Detective Controls with AWS Config", "error") == 1
+    cold = 'High "Cold Start" Latency'
+    assert at(sections, cold, "grade") == "n/a" and pd.isna(at(sections, cold, "score"))
 
     functions = model.functions.set_index("function_arn")
     # api: PUB fail 10, IAM-06 fail 3, IAM-04 fail 5 → 0, capped anyway
@@ -306,7 +293,10 @@ def test_top_risks_ranked_by_open_weight(model: ReportModel) -> None:
     assert pub.plain == "1 function in 1 account can be invoked by anyone on the internet"
     assert iam06.plain == "3 functions in 2 accounts have execution roles without a permissions boundary"
     assert iam06.owner == "Platform IAM team"
-    assert cfg.plain == "1 region in 1 account has no AWS Config recorder running, so changes go unrecorded"
+    assert cfg.plain == (
+        "1 region in 1 account has no running AWS Config recorder that covers Lambda functions "
+        "(and, once per account, IAM roles), so changes go unrecorded"
+    )
     assert cfg.owner == "Cloud security (AWS Config)"
 
 
@@ -322,10 +312,14 @@ def test_top_risks_keep_five() -> None:
     assert risks[0].owner == "Function owners"
 
 
-def test_risk_sentence_falls_back_to_the_title() -> None:
-    text = risk_sentence("LG-NEW-01", "Something new", 2, 1, "config-resource")
+def test_risk_sentence_fills_the_rules_template() -> None:
+    text = risk_sentence(
+        '{count}{where} fail{s} the control "{title}"', "Something new", 2, 1, "config-resource"
+    )
     assert text == '2 resources in 1 account fail the control "Something new"'
-    assert risk_sentence("LG-CFG-03", "t", 3, 3, "account").startswith("3 accounts have no AWS Config rule")
+    assert risk_sentence("{count}{where} run{s}", "t", 1, 1, "function") == "1 function in 1 account runs"
+    cfg03 = next(r for r in load_catalog() if r.id == "LG-CFG-03").risk
+    assert risk_sentence(cfg03, "t", 3, 3, "account").startswith("3 accounts have no AWS Config rule")
 
 
 def test_history_fills_trend_deltas_and_account_deltas() -> None:

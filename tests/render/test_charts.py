@@ -65,7 +65,12 @@ def test_long_labels_are_clipped_with_an_ellipsis() -> None:
 
 def test_axis_fits_the_largest_value_when_no_maximum_is_given() -> None:
     root = parse(
-        charts.bar_chart([charts.Bar("a", 730), charts.Bar("b", 10)], title="t", value_format="{:,.0f}")
+        charts.bar_chart(
+            [charts.Bar("a", 730), charts.Bar("b", 10)],
+            title="t",
+            value_format="{:,.0f}".format,
+            tick_format="{:g}".format,
+        )
     )
     assert "1000" in texts(root)  # 730 rounds up to a 1-2-5 axis maximum
     assert "730" in texts(root)

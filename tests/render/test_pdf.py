@@ -17,6 +17,7 @@ from reporter.render.pdf import render as pdf
 from reporter.render.pdf.context import audit_context
 from reporter.render.pdf.findings import plan_findings
 from reporter.scoring import format_score
+from reporter.settings import Settings
 from reporter.testing.synthetic import synthetic_model
 
 HOSTILE = "<script>alert(1)</script> & co"
@@ -143,7 +144,7 @@ def test_hostile_names_print_as_literal_text(
             model,
             rows_per_rule=3,
             line_budget=10_000,
-            weights={"critical": 10},
+            weights=Settings().weights,
             generated_at=model.meta.finished_at,
         ),
     )

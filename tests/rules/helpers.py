@@ -160,10 +160,62 @@ def judge(
     return run_rules(Inventory.from_records(records), settings or Settings(run_date=RUN_DATE), rules=rules)
 
 
+RULE_IDS = (
+    *(f"LG-IAM-0{i}" for i in range(1, 10)),
+    "LG-PUB-01",
+    "LG-PUB-02",
+    *(f"LG-COST-0{i}" for i in range(1, 5)),
+    *(f"LG-PERF-0{i}" for i in range(1, 4)),
+    *(f"LG-NET-0{i}" for i in range(1, 4)),
+    *(f"LG-RT-0{i}" for i in range(1, 4)),
+    *(f"LG-CFG-0{i}" for i in range(1, 5)),
+)
+"""The 28 ids of RULES.md (v1), written out by hand: shared/ is not available to CI. Stable:
+reports, waivers and findings files key on them. The one copy the tests compare the catalog,
+the demo's truth and the rule tests against."""
+
+ASSERTED: set[tuple[str, str]] = set()
+"""(rule id, status) pairs a rule test has asserted a row of that rule to have (see :func:`only`)."""
+
+
+class _Status(str):
+    """A finding's status that records, when a test compares it equal to a status, that it did."""
+
+    __slots__ = ("rule_id",)
+    rule_id: str
+
+    def __eq__(self, other: object) -> bool:
+        equal = str.__eq__(self, other)
+        if equal is True and type(other) is str:
+            ASSERTED.add((self.rule_id, other))
+        return equal
+
+    __hash__ = str.__hash__
+
+
+def status_of(rule_id: str, status: str) -> str:
+    value = _Status(status)
+    value.rule_id = rule_id
+    return value
+
+
 def only(findings: pd.DataFrame, rule_id: str, resource_id: str | None = None) -> dict[str, Any]:
-    """The single finding of ``rule_id`` (for ``resource_id``), as a plain dict."""
+    """The single finding of ``rule_id`` (for ``resource_id``), as a plain dict.
+
+    Its ``status`` records the comparison ``finding["status"] == "fail"`` in :data:`ASSERTED`, so
+    tests/rules/conftest.py can tell which rules had a pass and a fail row checked.
+    """
     rows = findings[findings["rule_id"] == rule_id]
     if resource_id is not None:
         rows = rows[rows["resource_id"] == resource_id]
     assert len(rows) == 1, f"expected one {rule_id} row for {resource_id}, got {len(rows)}:\n{rows}"
-    return {str(k): (None if pd.isna(v) else v) for k, v in rows.iloc[0].to_dict().items()}
+    row = {str(k): (None if pd.isna(v) else v) for k, v in rows.iloc[0].to_dict().items()}
+    row["status"] = status_of(rule_id, str(row["status"]))
+    return row
+
+
+def untested(rule_ids: Iterable[str], asserted: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """Rule id → the verdicts (pass, fail) no test asserted for it; empty when every rule has both."""
+    seen = set(asserted)
+    gaps = {r: [s for s in ("pass", "fail") if (r, s) not in seen] for r in rule_ids}
+    return {r: missing for r, missing in gaps.items() if missing}

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from reporter.findings import FINDING_COLUMNS
 from reporter.inventory import TABLES, Inventory
+from reporter.rules.catalog import CATALOG_COLUMNS
 from reporter.rules.engine import (
     GUIDE_SECTIONS,
     RULES_DIR,
@@ -28,18 +31,7 @@ from reporter.rules.engine import (
     strip_sql,
 )
 from reporter.settings import SEVERITIES, Settings, Thresholds
-
-RULE_IDS = (
-    *(f"LG-IAM-0{i}" for i in range(1, 10)),
-    "LG-PUB-01",
-    "LG-PUB-02",
-    *(f"LG-COST-0{i}" for i in range(1, 5)),
-    *(f"LG-PERF-0{i}" for i in range(1, 4)),
-    *(f"LG-NET-0{i}" for i in range(1, 4)),
-    *(f"LG-RT-0{i}" for i in range(1, 4)),
-    *(f"LG-CFG-0{i}" for i in range(1, 5)),
-)
-"""The 28 ids of RULES.md (v1). Stable: reports, waivers and findings files key on them."""
+from tests.rules.helpers import RULE_IDS, only, status_of, untested
 
 CATALOG = load_catalog()
 VIEWS = {v.name: v for v in load_views()}
@@ -95,24 +87,39 @@ def test_thresholds_and_tag_values_are_parameters_not_literals() -> None:
         assert not [lit for lit in literals if lit in code], rule.id
 
 
-def test_every_rule_id_is_named_in_some_rule_test() -> None:
-    here = Path(__file__)
-    text = "\n".join(p.read_text(encoding="utf-8") for p in here.parent.glob("test_*.py") if p != here)
-    assert [i for i in RULE_IDS if i not in text] == []
+def test_a_rule_lacking_a_pass_or_a_fail_test_is_reported() -> None:
+    # the check tests/rules/conftest.py runs after a whole session of rule tests
+    asserted = {("LG-A-01", "pass"), ("LG-A-01", "fail"), ("LG-B-01", "fail")}
+    assert untested(["LG-A-01", "LG-B-01", "LG-C-01"], asserted) == {
+        "LG-B-01": ["pass"],
+        "LG-C-01": ["pass", "fail"],
+    }
+    assert untested(["LG-A-01"], asserted) == {}
+
+
+def test_only_records_the_verdict_a_test_compares(monkeypatch: pytest.MonkeyPatch) -> None:
+    recorded: set[tuple[str, str]] = set()
+    monkeypatch.setattr("tests.rules.helpers.ASSERTED", recorded)
+    findings = pd.DataFrame(
+        {"rule_id": ["LG-X-01", "LG-Y-01"], "resource_id": ["a", "b"], "status": ["pass", "fail"]}
+    )
+    finding = only(findings, "LG-X-01", "a")
+    assert not recorded  # looking a row up asserts nothing
+    assert (finding["status"] == "fail") is False and not recorded  # a comparison that fails proves nothing
+    assert finding["status"] == "pass"
+    assert recorded == {("LG-X-01", "pass")}
+    assert status_of("LG-Y-01", "fail") == "fail" and ("LG-Y-01", "fail") in recorded
 
 
 def test_catalog_frame_and_listing() -> None:
     frame = catalog_frame()
-    assert list(frame.columns) == [
-        "id",
-        "title",
-        "severity",
-        "scope",
-        "guide_section",
-        "frameworks",
-        "remediation",
-    ]
+    assert list(frame.columns) == list(CATALOG_COLUMNS)
+    assert set(CATALOG_COLUMNS) <= {f.name for f in dataclasses.fields(Rule)}
     assert list(frame["id"]) == sorted(RULE_IDS)
+    public = frame.set_index("id").loc["LG-PUB-01"]  # values as RULES.md and the report wording have them
+    assert (public["severity"], public["scope"]) == ("critical", "function")
+    assert public["risk"] == "{count}{where} can be invoked by anyone on the internet"
+    assert public["owner"] == "Function owners, with Cloud security"
     listing = format_catalog()
     lines = listing.splitlines()
     assert lines[0].split()[:3] == ["ID", "SEVERITY", "SCOPE"]
@@ -142,6 +149,8 @@ GOOD_HEADER = """-- id: LG-XX-01
 -- guide: VPC Networking Timeouts
 -- frameworks: none
 -- reads: functions
+-- risk: {count}{where} fail{s} the test "{title}"
+-- owner: Test owners
 -- remediation: fix {name}
 
 select account_id, region, 'function' as resource_type, name as resource_id, function_arn as resource_arn,
@@ -178,14 +187,19 @@ def test_a_well_formed_rule_loads_and_runs(tmp_path: Path) -> None:
         (("-- title: A test rule", "-- titel: A test rule"), r":2: unknown header key 'titel'"),
         (("-- title: A test rule", "-- title:"), r":2: header key 'title' is empty"),
         (("-- title: A test rule", "-- a note without a key"), r":2: header lines are '-- key: value'"),
-        (("fix {name}", "fix {name:>10}"), r":8: remediation template"),
+        (("fix {name}", "fix {name:>10}"), r":10: remediation template"),
         (("'ok' as reason", "$no_such_knob as reason"), r"unknown parameter\(s\) \$no_such_knob"),
-        (("select account_id", "update functions set x = 1; select account_id"), r":10: expected one SELECT"),
+        (("select account_id", "update functions set x = 1; select account_id"), r":12: expected one SELECT"),
         (
             ("-- reads: functions", "-- reads: functions\n-- context: roles"),
             r":8: context tables must be listed",
         ),
         (("-- scope: function", "-- scope: function\n-- spans: region"), r":5: spans can only be 'account'"),
+        (("fail{s} the test", "fail{s} the {rule}"), r":8: risk sentence: unknown field\(s\) \['rule'\]"),
+        (("{count}{where}", "Some functions"), r":8: risk sentence: it must say how many"),
+        (("{count}{where}", "{count:>3}{where}"), r":8: risk sentence: fields take no format spec"),
+        (("{count}{where}", "{count{where}"), r":8: risk sentence: "),
+        (("-- owner: Test owners\n", ""), r":1: header lacks owner"),
     ],
 )
 def test_malformed_headers_are_clear_errors_naming_file_and_line(

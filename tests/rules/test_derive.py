@@ -87,7 +87,9 @@ def test_is_public_is_judged_from_the_stored_statement_not_taken_from_the_row() 
 
 
 def _admin_role() -> dict[str, list[dict[str, Any]]]:
+    # api's execution role: only the roles of functions are analysed (issue 12, role scope)
     return {
+        "functions": [function("api")],
         "roles": [role("api-role", attached=[ADMIN_ARN], trust_policy=canonical_json(TRUST))],
         "policy_documents": [
             {
@@ -119,7 +121,10 @@ def test_role_tables_are_recomputed_from_roles_and_documents() -> None:
 
 def test_a_role_whose_document_was_not_collected_is_an_analysis_error_not_a_clean_role() -> None:
     collected = _collected(
-        {"roles": [role("api-role", attached=[ADMIN_ARN], trust_policy=canonical_json(TRUST))]}
+        {
+            "functions": [function("api")],
+            "roles": [role("api-role", attached=[ADMIN_ARN], trust_policy=canonical_json(TRUST))],
+        }
     )
     [facts] = derive(collected)["role_facts"].to_dict("records")
     assert facts["analysis_error"] and ADMIN_ARN in facts["analysis_error"]
@@ -154,3 +159,11 @@ def test_every_declared_derivation_is_computed() -> None:
     for table, columns in DERIVED_COLUMNS.items():
         for column in columns:
             assert judged[table][column].notna().all(), (table, column)
+
+
+def test_a_role_no_function_uses_is_read_but_not_analysed() -> None:
+    records = _admin_role()
+    records["functions"] = []
+    judged = derive(_collected(records))
+    assert judged["role_facts"].empty and judged["role_permissions"].empty
+    assert len(judged["roles"]) == 1

@@ -59,7 +59,8 @@ WAIVER_STATE_COLOURS: dict[str, tuple[str, str]] = {
 
 # Number formats. Scores are written already rounded down to one decimal (see cells.py).
 SCORE_FORMAT = "0.0"
-DELTA_FORMAT = "+0.0;-0.0;0.0"
+# Score changes are whole tenths (scoring.score_change), shown as scoring.format_delta writes them.
+DELTA_FORMAT = '+0.0;"−"0.0;"±"0.0'
 PERCENT_FORMAT = "0.0%"
 INT_FORMAT = "#,##0"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"

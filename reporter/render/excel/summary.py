@@ -22,6 +22,7 @@ from reporter.render.excel.cells import score_value
 from reporter.render.excel.style import colour_scale, print_setup
 from reporter.render.excel.table import Column, Sheet, Table, fit_widths, write_table
 from reporter.render.model import ReportModel
+from reporter.render.trend import trend_sentence
 from reporter.settings import SEVERITIES
 
 MAX_TREND_LINES = 12
@@ -245,7 +246,9 @@ def trend_sheet(sheet: Sheet, model: ReportModel) -> Table | None:
         pivot,
         columns,
         title="Trend",
-        subtitle="Score per run, oldest first; the last run is this report.",
+        subtitle=" ".join(
+            filter(None, ("Score per run, oldest first; the last run is this report.", trend_sentence(model)))
+        ),
         widths=widths,
     )
     last_col = table.ref.split(":")[1]

@@ -8,9 +8,11 @@ vector, deterministic and free of fonts we do not ship. Every function returns a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
+
+from reporter.scoring import format_score
 
 FONT = "DejaVu Sans"
 """The PDF's embedded font; SVG text must use the same face or WeasyPrint falls back silently."""
@@ -86,8 +88,8 @@ def bar_chart(
     *,
     title: str,
     max_value: float | None = None,
-    value_format: str = "{:.1f}",
-    tick_format: str = "{:g}",
+    value_format: Callable[[float], str] = format_score,
+    tick_format: Callable[[float], str] = format_score,
     width: float = 500,
     label_chars: int = 28,
     empty_text: str = "Nothing to chart.",
@@ -95,7 +97,8 @@ def bar_chart(
     """A horizontal bar chart: one row per bar, label left, value (and note) right of the bar.
 
     ``max_value`` fixes the scale (100 for scores, so two charts compare); by default the axis
-    fits the largest value.
+    fits the largest value. Values and ticks are scores unless ``value_format`` and ``tick_format``
+    say otherwise.
     """
     row, top, bottom = 16.0, 8.0, 22.0
     label_w = min(label_chars * 5.6 + 8, width * 0.45)
@@ -116,7 +119,7 @@ def bar_chart(
             f'<rect x="{label_w:.1f}" y="{y + 2:.1f}" width="{length:.1f}" height="{row - 4:.1f}"'
             f" fill={quoteattr(bar.color)}/>"
         )
-        shown = value_format.format(bar.value) + (f" {bar.note}" if bar.note else "")
+        shown = value_format(bar.value) + (f" {bar.note}" if bar.note else "")
         body.append(_text(label_w + length + 4, y + 11.5, shown, size=8.5))
     axis_y = top + len(bars) * row + 2
     body.append(
@@ -128,9 +131,7 @@ def bar_chart(
         body.append(
             f'<line x1="{x:.1f}" y1="{axis_y:.1f}" x2="{x:.1f}" y2="{axis_y + 3:.1f}" stroke="{AXIS}"/>'
         )
-        body.append(
-            _text(x, axis_y + 13, tick_format.format(fraction * scale_max), size=7.5, anchor="middle")
-        )
+        body.append(_text(x, axis_y + 13, tick_format(fraction * scale_max), size=7.5, anchor="middle"))
     return _svg(width, height, body, title)
 
 
@@ -175,7 +176,7 @@ def trend_chart(
             f'<line x1="{left:.1f}" y1="{y:.1f}" x2="{left + plot_w:.1f}" y2="{y:.1f}"'
             f' stroke="{AXIS}" stroke-width="0.4"/>'
         )
-        body.append(_text(left - 4, y + 3, str(tick), size=7.5, anchor="end"))
+        body.append(_text(left - 4, y + 3, format_score(tick), size=7.5, anchor="end"))
     if not points:
         body.append(_text(left + plot_w / 2, top + plot_h / 2, "No earlier runs.", anchor="middle"))
         return _svg(width, height, body, title)
@@ -191,7 +192,7 @@ def trend_chart(
     for i, ((x, y), point) in enumerate(zip(coords, points, strict=True)):
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.8" fill="#1565c0"/>')
         if i % every == 0 or i == len(points) - 1:
-            body.append(_text(x, y - 5, f"{point.value:.1f}", size=7.5, anchor="middle"))
+            body.append(_text(x, y - 5, format_score(point.value), size=7.5, anchor="middle"))
             body.append(_text(x, top + plot_h + 13, _clip(point.label, 12), size=7.5, anchor="middle"))
     return _svg(width, height, body, title)
 

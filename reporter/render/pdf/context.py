@@ -116,8 +116,8 @@ def executive(model: ReportModel) -> dict[str, Any]:
             charts.bar_chart(
                 section_bars,
                 title="Failing findings by guide section",
-                value_format="{:,.0f}",
-                tick_format="{:,.0f}",
+                value_format="{:,.0f}".format,
+                tick_format="{:,.0f}".format,
                 width=670,
                 label_chars=56,
             )

@@ -7,13 +7,12 @@ formatter turns a missing value into a visible dash instead of the string "nan".
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from reporter.scoring import format_score
+from reporter.scoring import format_delta, format_score
 
 MISSING = "—"
 
@@ -77,14 +76,9 @@ def percent(value: Any) -> str:
 
 
 def delta(value: Any) -> str:
-    """A signed score change ("+2.5", "−1.0"); a dash when there is no earlier run."""
-    if is_missing(value):
-        return MISSING
-    change = float(value)
-    if math.isclose(change, 0.0, abs_tol=0.05):
-        return "±0.0"
-    # A real minus sign: a hyphen next to a number reads as a dash in print.
-    return f"+{change:.1f}" if change > 0 else f"−{abs(change):.1f}"
+    """A signed score change (scoring.format_delta: "+2.5", "−1.0", "±0.0"); a dash when there is
+    no earlier run."""
+    return MISSING if is_missing(value) else format_delta(float(value))
 
 
 def when(value: Any) -> str:

@@ -15,6 +15,8 @@ from markupsafe import Markup
 from reporter.render.model import ReportModel
 from reporter.render.pdf import charts
 from reporter.render.pdf.format import is_missing, records
+from reporter.render.trend import trend_sentence
+from reporter.scoring import score_change
 from reporter.settings import SEVERITIES
 
 LEAGUE_MAX = 34
@@ -91,10 +93,13 @@ def scorecard_context(model: ReportModel, *, league_limit: int, generated_at: dt
         "meta": model.meta,
         "generated_at": generated_at,
         "org": model.organization,
-        "org_delta": None if previous is None else float(model.organization.score or 0.0) - previous,
+        "org_delta": None
+        if previous is None
+        else score_change(float(model.organization.score or 0.0), previous),
+        "trend_sentence": trend_sentence(model),
         "severities": SEVERITIES,
         "trend_chart": Markup(
-            charts.trend_chart(points, title="Organization score by run", width=760, height=180)
+            charts.trend_chart(points, title="Organization score by run", width=760, height=160)
         )
         if len(points) >= 2
         else None,
