@@ -5,7 +5,7 @@
 -- guide: Detective Controls with AWS Config
 -- frameworks: AWS Config (recorder status, recording group)
 -- reads: coverage, config_recorders
--- risk: {count}{where} {have} no running AWS Config recorder that covers Lambda functions (and, once per account, IAM roles), so changes go unrecorded
+-- risk: {count}{where} {have} no AWS Config recorder covering functions and roles, so changes go unrecorded
 -- owner: Cloud security (AWS Config)
 -- remediation: {fix}
 

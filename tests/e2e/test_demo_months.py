@@ -198,6 +198,8 @@ def test_every_score_of_the_last_month_reads_the_same_everywhere(series: Series)
 
     # PDFs: the scorecard's headline, change and league rows; the audit report's tables.
     card = pdf_text(series.out / "scorecard.pdf")
+    # DESIGN §6: the leadership scorecard is one or two pages, also with a trend and ten accounts
+    assert len(PdfReader(series.out / "scorecard.pdf").pages) <= 2
     assert f"score {org}" in card
     assert (
         f"{change(latest['organization']['score'], previous['organization']['score'])} since the previous run"

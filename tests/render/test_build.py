@@ -294,8 +294,8 @@ def test_top_risks_ranked_by_open_weight(model: ReportModel) -> None:
     assert iam06.plain == "3 functions in 2 accounts have execution roles without a permissions boundary"
     assert iam06.owner == "Platform IAM team"
     assert cfg.plain == (
-        "1 region in 1 account has no running AWS Config recorder that covers Lambda functions "
-        "(and, once per account, IAM roles), so changes go unrecorded"
+        "1 region in 1 account has no AWS Config recorder covering functions and roles, "
+        "so changes go unrecorded"
     )
     assert cfg.owner == "Cloud security (AWS Config)"
 
