@@ -162,12 +162,29 @@ def read_snapshot(directory: Path) -> tuple[Inventory, Manifest, str]:
     for table in COLLECTED_TABLES:
         path = directory / f"{table}.parquet"
         try:
-            arrow = pq.read_table(path)
+            arrow = _with_later_columns(table, pq.read_table(path), manifest.schema_version)
             arrow = upgrade(table, arrow.select(list(schema_of(table).names)).cast(schema_of(table)))
         except (pa.ArrowException, KeyError, ValueError) as exc:
             raise UserError(f"{path}: unreadable table: {exc}") from None
         inventory[table] = _with_derived_columns(table, arrow).to_pandas(types_mapper=pd.ArrowDtype)
     return inventory, manifest, hashlib.sha256(raw).hexdigest()
+
+
+LATER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "function_policies": ("qualifier",),
+    "config_recorders": ("recording_strategy", "excluded_types"),
+}
+"""Nullable columns added within the current schema version (issue 12: a policy's qualifier, a
+recorder's strategy); evidence written before them reads them as null: unknown to it."""
+
+
+def _with_later_columns(table: str, arrow: pa.Table, version: int) -> pa.Table:
+    if version != SCHEMA_VERSION:
+        return arrow
+    for name in LATER_COLUMNS.get(table, ()):
+        if name not in arrow.column_names:
+            arrow = arrow.append_column(name, pa.nulls(len(arrow), collected_schema(table).field(name).type))
+    return arrow
 
 
 def _verify(directory: Path, manifest_path: Path, manifest: Manifest, table: str) -> None:

@@ -1,4 +1,5 @@
-"""Coverage rows: one per unit of work, and what discovery could not read or chose not to crawl."""
+"""Coverage rows: one per unit of work, what discovery could not read or chose not to crawl, and
+what a unit given up on still delivers."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from reporter.aws.discover import Account
+from reporter.collectors.base import CollectResult, UnitProgress
 from reporter.inventory import GLOBAL_REGION
 
 
@@ -34,6 +36,17 @@ def coverage_row(
         "api_calls": api_calls,
         "seconds": round(seconds, 3),
     }
+
+
+def salvaged(progress: UnitProgress, row: dict[str, Any]) -> tuple[CollectResult | None, dict[str, Any]]:
+    """A failed unit's error row, with the completed part of its work when it kept some."""
+    progress.seal()  # a part finishing after this is not added
+    salvage = progress.salvage() if progress.salvage is not None else None
+    if salvage is None:
+        return None, row
+    # the unit row now covers only what the whole unit left unread; the rest are per-item Issues
+    row = {**row, "tables": list(salvage.tables), "message": f"{row['message']}; {salvage.summary}"}
+    return salvage.result, row
 
 
 def discovery_rows(acct: Account) -> list[dict[str, Any]]:

@@ -7,17 +7,26 @@ dropped connection mid-pagination) is never presented as complete.
 
 Resilience, from the innermost layer out:
 
-- each request: botocore's adaptive retries (8 attempts, jittered exponential backoff) of the
+- each request: botocore's standard retries (8 attempts, jittered exponential backoff) of the
   failures transient.py calls transient (throttling, 429, 5xx, dropped connections, answers
-  that cannot be read); once throttled, a client also paces its own sending rate;
+  that cannot be read); throttling also slows that API's own bucket (pacing.py);
 - assuming a role: up to ``Settings.unit_attempts`` attempts while the failure is transient;
 - each unit: up to ``Settings.unit_attempts`` attempts with fresh clients when the failure is
   transient, or when a per-function read kept a transient failure as an Issue; ``ExpiredToken``
   (which botocore does not retry: the clients hold frozen keys) refreshes the account's
   credentials once and re-runs the unit with clients built from them, also when a collector met
   it on a per-function call and kept it as an Issue;
-- each unit is given up after ``Settings.unit_timeout_s``: its coverage row says Timeout, its
-  late result is dropped, and its next request raises so its thread stops.
+- each unit is given up after ``Settings.unit_timeout_s`` plus the collector's time per item it
+  announced (a region's listed functions): its coverage row says Timeout, its late result is
+  dropped, and its next request raises so its thread stops;
+- resumable collectors (Lambda) keep completed chunks in the unit's ``UnitProgress``: a retry
+  re-reads only the missing ones, and a unit given up on (timeout, attempts spent) still
+  delivers its completed chunks, with a row saying how many functions were read and an Issue
+  per unjudged function (its verdicts become errors).
+
+Pacing: every unit client waits for a token of its API's own bucket (pacing.py, AWS's published
+quotas, adapting to throttling) before it takes an in-flight slot; botocore's standard retry
+mode, not adaptive, so one throttled API does not slow a client's other APIs.
 
 Throughput: see schedule.py (largest first, per-account-region limit, in-flight gate of
 ``Settings.workers`` requests over a larger pool of threads). A unit's clients are built from
@@ -39,13 +48,21 @@ from typing import Any, Protocol
 import botocore.config
 import botocore.exceptions
 
-from reporter.aws.coverage import coverage_row, discovery_rows
+from reporter.aws.coverage import coverage_row, discovery_rows, salvaged
 from reporter.aws.discover import Account, Targets
-from reporter.aws.regions import NOT_ENABLED, AccountRegions, account_regions
+from reporter.aws.pacing import Limiter
+from reporter.aws.regions import enabled_regions
 from reporter.aws.schedule import Gate, Scheduler, Unit, plan, run_scheduled
 from reporter.aws.session import HOME_REGIONS, AccountCredentials, AwsAccess
 from reporter.aws.transient import EXPIRED, Attempts, backoff, is_transient, is_transient_code
-from reporter.collectors.base import Collector, CollectResult, UnitContext, error_code, error_message
+from reporter.collectors.base import (
+    Collector,
+    CollectResult,
+    UnitContext,
+    UnitProgress,
+    error_code,
+    error_message,
+)
 from reporter.inventory import GLOBAL_REGION
 from reporter.settings import Settings
 
@@ -97,6 +114,7 @@ class _Run:
     partition: str
     gate: Gate
     config: botocore.config.Config
+    limiter: Limiter
 
 
 def crawl(
@@ -118,8 +136,9 @@ def crawl(
         home=HOME_REGIONS.get(targets.partition, "us-east-1"),
         partition=targets.partition,
         gate=Gate(settings.workers),
+        limiter=Limiter(),
         config=access.config.merge(
-            botocore.config.Config(retries={"mode": "adaptive", "total_max_attempts": CALL_ATTEMPTS})
+            botocore.config.Config(retries={"mode": "standard", "total_max_attempts": CALL_ATTEMPTS})
         ),
     )
     threads = min(MAX_THREADS, settings.workers * THREADS_PER_WORKER)
@@ -127,7 +146,10 @@ def crawl(
     abandoned = False
     try:
         creds = _assume_all(run, targets, crawlable, pool, result, all_tables)
-        enabled = _enabled_regions(run, targets.regions, creds, pool, result)
+        gated = run.gate.hold
+        enabled = enabled_regions(
+            access, gated, run.home, run.config, targets.regions, creds, pool, result.coverage
+        )
         units = [
             u
             for u in plan(list(creds), targets.regions, collectors)
@@ -197,44 +219,6 @@ def _assume_all(
     return creds
 
 
-def _enabled_regions(
-    run: _Run,
-    regions: tuple[str, ...],
-    creds: dict[str, AccountCredentials],
-    pool: ThreadPoolExecutor,
-    result: CrawlResult,
-) -> dict[str, frozenset[str]]:
-    """account → the run regions it has enabled; a skipped row for each one it has not (regions.py)."""
-
-    def one(account_id: str) -> AccountRegions:
-        with run.gate.hold():
-            return account_regions(
-                run.access.client("ec2", run.home, creds[account_id], config=run.config), regions
-            )
-
-    read = {account_id: pool.submit(one, account_id) for account_id in sorted(creds)}
-    found = {account_id: fut.result() for account_id, fut in read.items()}
-    for account_id, f in found.items():
-        result.coverage.extend(
-            coverage_row(account_id, r, "discover", [], "skipped", message=f"{NOT_ENABLED} in this account")
-            for r in f.not_enabled
-        )
-        if f.problem is not None:
-            code, message = f.problem
-            result.coverage.append(
-                coverage_row(
-                    account_id,
-                    GLOBAL_REGION,
-                    "discover",
-                    ["accounts"],
-                    "error",
-                    error_code=code,
-                    message=message,
-                )
-            )
-    return {account_id: frozenset(f.enabled) for account_id, f in found.items()}
-
-
 def _run_units(
     run: _Run,
     units: list[Unit],
@@ -246,6 +230,7 @@ def _run_units(
 ) -> bool:
     """Run every unit; True when some were given up on and may still hold a thread."""
     timeout = run.settings.unit_timeout_s
+    progresses = {unit: UnitProgress() for unit in units}
 
     def record(unit: Unit, collected: CollectResult | None, row: dict[str, Any]) -> None:
         result.coverage.append(row)
@@ -269,6 +254,7 @@ def _run_units(
             progress.advance(unit, row["status"] == "ok")
 
     def timed_out(unit: Unit, seconds: float) -> None:
+        allowed = timeout + extra(unit)
         row = coverage_row(
             unit.account_id,
             unit.region,
@@ -276,24 +262,30 @@ def _run_units(
             unit.collector.tables,
             "error",
             error_code="Timeout",
-            message=f"unit did not finish within {timeout:.0f} s",
+            message=f"unit did not finish within {allowed:.0f} s",
             seconds=seconds,
         )
-        record(unit, None, row)
+        record(unit, *salvaged(progresses[unit], row))
+
+    def extra(unit: Unit) -> float:
+        return progresses[unit].expected * unit.collector.seconds_per_item
 
     return run_scheduled(
         Scheduler(units, PER_KEY_LIMIT),
         pool,
         threads,
         timeout,
-        lambda unit, cancelled: pool.submit(_run_unit, run, unit, creds[unit.account_id], cancelled),
+        lambda unit, cancelled: pool.submit(
+            _run_unit, run, unit, creds[unit.account_id], cancelled, progresses[unit]
+        ),
         lambda unit, outcome: record(unit, *outcome),
         timed_out,
+        extra,
     )
 
 
 def _run_unit(
-    run: _Run, unit: Unit, creds: AccountCredentials, cancelled: threading.Event
+    run: _Run, unit: Unit, creds: AccountCredentials, cancelled: threading.Event, progress: UnitProgress
 ) -> tuple[CollectResult | None, dict[str, Any]]:
     """Collect one unit with bounded retries; never raises."""
     counter = _Counter()
@@ -307,7 +299,9 @@ def _run_unit(
         attempt += 1
         generation = creds.generation
         try:
-            collected = unit.collector.collect(_context(run, unit, creds, client_region, counter, cancelled))
+            context = _context(run, unit, creds, client_region, counter, cancelled)
+            context.progress = progress
+            collected = unit.collector.collect(context)
         except Exception as exc:
             code, message = error_code(exc), error_message(exc)
             if code in EXPIRED and not refreshed:
@@ -349,16 +343,21 @@ def _run_unit(
         )
     if attempt > 1 and is_transient_code(code):
         message = f"{message} (after {attempt} attempts)"
-    return None, coverage_row(
-        unit.account_id,
-        unit.region,
-        unit.collector.name,
-        unit.collector.tables,
-        "error",
-        error_code=code or "Cancelled",
-        message=message or "the crawler gave up on this unit",
-        api_calls=counter.n,
-        seconds=time.monotonic() - started,
+    if cancelled.is_set():  # given up on by the crawler, which has recorded the unit already
+        return None, coverage_row(unit.account_id, unit.region, unit.collector.name, [], "error")
+    return salvaged(
+        progress,
+        coverage_row(
+            unit.account_id,
+            unit.region,
+            unit.collector.name,
+            unit.collector.tables,
+            "error",
+            error_code=code or "Cancelled",
+            message=message or "the crawler gave up on this unit",
+            api_calls=counter.n,
+            seconds=time.monotonic() - started,
+        ),
     )
 
 
@@ -387,6 +386,8 @@ def _context(
         with lock:
             if service not in clients:
                 made = run.access.client(service, region, creds, on_call=counter.inc, config=run.config)
+                # pacing first: a request waiting for its API's token holds no in-flight slot
+                run.limiter.attach(made, unit.account_id, region, cancelled)
                 run.gate.attach(made, cancelled)
                 clients[service] = made
             return clients[service]

@@ -9,9 +9,8 @@ Three mechanisms, each answering one way a large crawl loses time:
   AWS throttles per account and region, and piling a whole account onto the pool would only
   earn throttles while other accounts wait.
 - :class:`Gate` bounds the requests in flight across the run to ``workers``. The pool has more
-  threads than that, so a thread that waits for its client's adaptive rate limiter (botocore's
-  adaptive retry mode paces a client once it has been throttled) or sleeps in a retry backoff
-  does not idle a worker slot that another account could use.
+  threads than that, so a thread that waits for its API's token (pacing.py) or sleeps in a
+  retry backoff does not idle a worker slot that another account could use.
 """
 
 from __future__ import annotations
@@ -95,11 +94,12 @@ class Scheduler:
 class Gate:
     """At most ``limit`` requests in flight across every client attached to it.
 
-    A slot is taken in ``before-send`` after botocore's own handlers (so after the adaptive
-    limiter's wait: a paced thread holds none) and given back in ``before-parse``, once the
-    answer has been read off the wire, so parsing it (CPU, and a wait for the interpreter lock
-    among many threads) holds no slot; ``response-received``, which botocore emits after every
-    attempt, failed or not, gives it back when no answer came: retry backoffs hold no slot either.
+    A slot is taken in ``before-send`` after botocore's own handlers and the crawler's per-API
+    limiter (pacing.py; so after its wait: a paced thread holds none) and given back in
+    ``before-parse``, once the answer has been read off the wire, so parsing it (CPU, and a wait
+    for the interpreter lock among many threads) holds no slot; ``response-received``, which
+    botocore emits after every attempt, failed or not, gives it back when no answer came: retry
+    backoffs hold no slot either.
     """
 
     def __init__(self, limit: int) -> None:
@@ -160,12 +160,15 @@ def run_scheduled(
     submit: Callable[[Unit, threading.Event], Future[T]],
     on_done: Callable[[Unit, T], None],
     on_timeout: Callable[[Unit, float], None],
+    extra: Callable[[Unit], float] = lambda _: 0.0,
 ) -> bool:
     """Keep up to ``threads`` units running until all are done; True if some were abandoned.
 
     A unit running longer than ``timeout`` seconds is given up on: its cancel event is set (its
     next request raises :class:`UnitCancelled`), ``on_timeout`` reports it, and its late result
     is dropped. Its thread stays busy until then, so it still counts against ``threads``.
+    ``extra(unit)`` lengthens a unit's timeout by what it announced it has to read (a region's
+    listed functions), so a large region is not held to a small region's deadline.
     """
     running: dict[Future[T], _Running] = {}
     abandoned: set[Future[T]] = set()
@@ -181,7 +184,7 @@ def run_scheduled(
 
     launch()
     while running:
-        until_deadline = min(r.started for r in running.values()) + timeout - time.monotonic()
+        until_deadline = min(r.started + extra(r.unit) for r in running.values()) + timeout - time.monotonic()
         wake = max(0.05, min(1.0, until_deadline))
         done, _ = wait(list(running), timeout=wake, return_when=FIRST_COMPLETED)
         for fut in done:
@@ -190,7 +193,7 @@ def run_scheduled(
             on_done(state.unit, fut.result())
         now = time.monotonic()
         for fut, state in list(running.items()):
-            if now - state.started > timeout:
+            if now - state.started > timeout + extra(state.unit):
                 # A thread cannot be killed: its next request raises and its late result is dropped.
                 state.cancelled.set()
                 running.pop(fut)

@@ -13,6 +13,7 @@ A failure of the unit itself is simply raised: the crawler records it.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -29,6 +30,51 @@ class ClientFactory(Protocol):
     def __call__(self, service: str) -> Any: ...
 
 
+class UnitProgress:
+    r"""Work one unit's attempts share, so a retry resumes instead of starting again from zero.
+
+    A collector keeps completed parts here (:meth:`keep`); once the crawler gives up on the unit
+    (timeout, attempts spent) it :meth:`seal`\ s the progress, so a part finishing late is not
+    added, and asks the collector's ``salvage`` for what the kept parts amount to.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: dict[str, Any] = {}
+        self._sealed = False
+        self.expected = 0
+        """Items the collector announced (e.g. functions listed): the crawler scales the timeout by it."""
+        self.salvage: Callable[[], Salvage | None] | None = None
+
+    def keep(self, key: str, value: Any) -> bool:
+        """Store ``value`` unless the crawler has already given up on the unit; whether it was kept."""
+        with self._lock:
+            if self._sealed:
+                return False
+            self._values[key] = value
+            return True
+
+    def get(self, key: str, default: Any = None) -> Any:
+        with self._lock:
+            return self._values.get(key, default)
+
+    def seal(self) -> None:
+        with self._lock:
+            self._sealed = True
+
+
+@dataclass(frozen=True)
+class Salvage:
+    """What a unit given up on still delivers: its completed parts, and a line saying how much."""
+
+    result: CollectResult
+    read: int
+    unread: int
+    tables: tuple[str, ...]
+    """The tables left unread for the whole unit (per-item gaps are Issues in ``result``)."""
+    summary: str
+
+
 @dataclass
 class UnitContext:
     """What a collector may use for one unit."""
@@ -39,6 +85,8 @@ class UnitContext:
     client: ClientFactory
     """``client("lambda")`` → a boto3 client for this account and region."""
     partition: str = "aws"
+    progress: UnitProgress = field(default_factory=UnitProgress)
+    """Shared by the unit's attempts (resumable collectors); a fresh one when run on its own."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +120,8 @@ class Collector:
     actions: tuple[str, ...]
     """IAM actions it calls: the source of ``--print-policy`` and the audit-role template."""
     collect: Callable[[UnitContext], CollectResult]
+    seconds_per_item: float = 0.0
+    """Added to the unit's timeout per item the collector announces (``UnitProgress.expected``)."""
     size_rank: int = UNRANKED
     """Expected size of one unit, 0 = largest: the crawl starts large units first (ties by name)."""
 

@@ -1,8 +1,11 @@
 """AWS Config (regional): recorders, rules, and the rules' verdicts on functions and roles.
 
 Call plan: ``DescribeConfigurationRecorders`` + ``DescribeConfigurationRecorderStatus`` (joined
-by recorder name), ``DescribeConfigRules`` (paginated), then per rule
-``GetComplianceDetailsByConfigRule`` (paginated) keeping Lambda functions and IAM roles.
+by recorder name), ``DescribeConfigRules`` (paginated), then ``GetComplianceDetailsByConfigRule``
+(paginated, at AWS's maximum page size of 100 instead of its default 10) keeping Lambda functions
+and IAM roles, and only for the rules whose scope can include them: a rule scoped to other
+resource types (most of what Security Hub and Control Tower deploy) cannot evaluate a function or
+a role, and reading its evaluations would cost calls at Config's low request rate for nothing.
 
 The compliance reads are evidence imported from AWS (LG-CFG-04), not the recorder/rule facts
 the other rules judge, so their failure is an Issue for ``config_compliance`` alone. The first
@@ -15,12 +18,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from reporter.aws import quotas
 from reporter.collectors.base import Collector, CollectResult, UnitContext
 from reporter.collectors.common import CALL_ERRORS, issue_for, items, pages
 
 COMPLIANCE_RESOURCE_TYPES = frozenset({"AWS::Lambda::Function", "AWS::IAM::Role"})
 # INSUFFICIENT_DATA is returned by AWS but refused as a filter value (API reference)
 _COMPLIANCE_TYPES = ["COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"]
+_PAGE = quotas.page_size("config", "GetComplianceDetailsByConfigRule")
+COMPLIANCE_PAGE = _PAGE.max if _PAGE else 100
+
+
+def can_judge_functions_or_roles(rule: dict[str, Any]) -> bool:
+    """Whether the rule's scope can include a Lambda function or an IAM role (no type list: any)."""
+    types = (rule.get("Scope") or {}).get("ComplianceResourceTypes") or []
+    return not types or bool(COMPLIANCE_RESOURCE_TYPES & set(types))
 
 
 def collect(ctx: UnitContext) -> CollectResult:
@@ -83,7 +95,7 @@ def _collect_compliance(
     client: Any, ctx: UnitContext, rules: list[dict[str, Any]], result: CollectResult
 ) -> None:
     rows: list[dict[str, Any]] = []
-    for rule in rules:
+    for rule in filter(can_judge_functions_or_roles, rules):
         name = rule["ConfigRuleName"]
         try:
             evaluations = list(
@@ -93,6 +105,7 @@ def _collect_compliance(
                     "EvaluationResults",
                     ConfigRuleName=name,
                     ComplianceTypes=_COMPLIANCE_TYPES,
+                    Limit=COMPLIANCE_PAGE,
                 )
             )
         except CALL_ERRORS as exc:

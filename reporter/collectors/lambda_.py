@@ -2,12 +2,19 @@
 
 Call plan per (account, region) — the demo layer and the crawl benchmark rely on it:
 
-- ``ListFunctions`` (paginated, ``$LATEST`` only), read to the end before anything else: a listing
-  that fails on any page raises, so a partial list is never presented as the region's functions;
-- per function, six calls: ``GetFunction`` (configuration, tags, reserved concurrency),
-  ``GetPolicy``, ``ListAliases``, ``ListVersionsByFunction``, ``ListFunctionUrlConfigs``,
-  ``ListProvisionedConcurrencyConfigs``; then ``GetPolicy`` with ``Qualifier`` for each published
-  version and alias (see :func:`_collect_qualified_policies`);
+- ``ListFunctions`` with ``FunctionVersion=ALL`` (paginated), read to the end before anything
+  else: a listing that fails on any page raises, so a partial list is never presented as the
+  region's functions. Its ``$LATEST`` entries are the functions; its other entries are their
+  published versions, so ``ListVersionsByFunction`` is never needed;
+- per function, four calls: ``GetFunction`` (configuration, tags, reserved concurrency),
+  ``GetPolicy``, ``ListAliases``, ``ListFunctionUrlConfigs``; then, only for a function with a
+  published version or an alias, ``GetPolicy`` with ``Qualifier`` for each of them (see
+  :func:`_collect_qualified_policies`), and ``ListProvisionedConcurrencyConfigs`` only for a
+  function with a published version: provisioned concurrency lives on published versions and on
+  aliases (which may not point to ``$LATEST`` for it), never on ``$LATEST``, so a function
+  without one has none. The control-plane quota (15/s, shared by ListAliases and
+  ListFunctionUrlConfigs) is what bounds a large region; the listing's versions spare it two
+  calls per function, for one listing page per 50 versions;
 - once: ``GetAccountSettings``.
 
 A failing per-function call becomes an :class:`Issue` for the one table it feeds and that
@@ -26,26 +33,39 @@ names are recorded, and no value reaches a record, an Issue or a log. That verdi
 judgement made here (it needs the values); whether a policy statement is public is judged from the
 stored statement when the rules run (``function_policies.is_public``, reporter/rules/derive.py).
 
-A region's functions are the longest chain of calls in a crawl (six or more per function, one
-after another). A region with many of them is read by a few threads (:data:`FUNCTION_THREADS` at most,
-one per :data:`FUNCTIONS_PER_THREAD` functions), so one big account-region does not hold up
-the end of the run; small regions keep the plain sequential order. Rows are merged in listing
-order either way, and the call plan stays the same.
+A region's functions are read in chunks of :data:`CHUNK` listed functions, and a region is
+resumable (collectors/chunks.py): the listing and each completed chunk are kept in the unit's
+:class:`UnitProgress`, so a retry (a per-function read that spent its retries, a unit attempt
+that failed) re-reads only the chunks that are missing or met a transient failure, and a unit
+the crawler gives up on (timeout) still delivers its completed chunks (:func:`salvage`): every
+other listed function is an Issue of its own, so its verdicts are errors, never passes, and
+nothing is counted twice. The listed count is announced (``progress.expected``) so the crawler
+scales the unit's timeout by it.
+Chunks are read by a few threads (:data:`FUNCTION_THREADS` at most): each function's calls draw
+on three different API quotas, so threads interleave them and no single quota idles the
+others. Rows are merged in listing order either way, and the call plan stays the same.
 """
 
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
-from reporter.collectors.base import Collector, CollectResult, Issue, UnitContext
+from reporter.aws import quotas
+from reporter.collectors import chunks
+from reporter.collectors.base import Collector, CollectResult, Issue, Salvage, UnitContext, UnitProgress
 from reporter.collectors.common import CALL_ERRORS, aws_code, canonical_json, issue_for, items
 from reporter.secrets import secret_like
 
 _NOT_FOUND = "ResourceNotFoundException"
-FUNCTION_THREADS = 4
-FUNCTIONS_PER_THREAD = 40
+LATEST = "$LATEST"
+FUNCTION_THREADS = 8
+CHUNK = 10
+"""Listed functions per chunk: the unit of resumption."""
+FUNCTION_TABLES = ("functions", "function_policies", "function_urls", "provisioned_concurrency")
+_SLOWEST = quotas.quota_for("lambda", "ListFunctionUrlConfigs")
+SECONDS_PER_FUNCTION = 3 * 2 / (_SLOWEST.rate if _SLOWEST else 15.0)
+"""Timeout budget per listed function: two of its reads share the 15/s control-plane quota; x3 slack."""
 
 
 class _Reserved(NamedTuple):
@@ -56,42 +76,56 @@ class _Reserved(NamedTuple):
 
 def collect(ctx: UnitContext) -> CollectResult:
     client = ctx.client("lambda")
+    progress = ctx.progress
+    listed: list[dict[str, Any]] | None = progress.get("listed")
+    if listed is None:
+        every = list(items(client, "list_functions", "Functions", FunctionVersion="ALL"))
+        listed = [f for f in every if f.get("Version", LATEST) == LATEST]
+        versions: dict[str, list[str]] = {}
+        for entry in every:
+            if entry.get("Version", LATEST) != LATEST:
+                versions.setdefault(entry["FunctionName"], []).append(str(entry["Version"]))
+        progress.keep("published", versions)
+        progress.keep("listed", listed)
+        progress.expected = len(listed)
+        progress.salvage = lambda: salvage(progress)
+    published: dict[str, list[str]] = progress.get("published", {})
+
+    def read_one(config: dict[str, Any], part: CollectResult) -> _Reserved | None:
+        return _collect_function(client, ctx, config, part, published)
+
     result = CollectResult()
-    listed = list(items(client, "list_functions", "Functions"))
     reserved_total: int | None = 0
-    for part, reserved in _read_functions(client, ctx, listed):
-        for table, rows in part.records.items():
-            result.records.setdefault(table, []).extend(rows)
-        result.issues.extend(part.issues)
-        if reserved is None:
-            continue
-        if not reserved.known:
-            reserved_total = None
-        elif reserved.value is not None and reserved_total is not None:
-            reserved_total += reserved.value
+    for chunk in chunks.read_chunks(progress, listed, CHUNK, FUNCTION_THREADS, read_one):
+        chunks.merge(result, chunk.result)
+        for reserved in chunk.values:
+            if reserved is None:
+                continue
+            if not reserved.known:
+                reserved_total = None
+            elif reserved.value is not None and reserved_total is not None:
+                reserved_total += reserved.value
     _collect_account_concurrency(client, ctx, reserved_total, result)
     return result
 
 
-def _read_functions(
-    client: Any, ctx: UnitContext, listed: list[dict[str, Any]]
-) -> list[tuple[CollectResult, _Reserved | None]]:
-    """Every listed function's rows and reserved concurrency, in listing order."""
+def salvage(progress: UnitProgress) -> Salvage | None:
+    """The completed chunks of a unit given up on; every other listed function becomes an Issue."""
+    return chunks.salvage(
+        progress, CHUNK, _listed_arn, FUNCTION_TABLES, ("account_concurrency",), "functions"
+    )
 
-    def one(config: dict[str, Any]) -> tuple[CollectResult, _Reserved | None]:
-        part = CollectResult()
-        return part, _collect_function(client, ctx, config, part)
 
-    threads = min(FUNCTION_THREADS, len(listed) // FUNCTIONS_PER_THREAD)
-    if threads < 2:
-        return [one(config) for config in listed]
-    # boto3 clients are thread-safe; an exception in any function fails the unit, as sequentially
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="lambda-functions") as pool:
-        return list(pool.map(one, listed))
+def _listed_arn(config: dict[str, Any]) -> str:
+    return unqualified_arn(config["FunctionArn"])
 
 
 def _collect_function(
-    client: Any, ctx: UnitContext, listed: dict[str, Any], result: CollectResult
+    client: Any,
+    ctx: UnitContext,
+    listed: dict[str, Any],
+    result: CollectResult,
+    published: dict[str, list[str]],
 ) -> _Reserved | None:
     """All rows of one function; None when it was deleted since the listing."""
     name = listed["FunctionName"]
@@ -119,9 +153,10 @@ def _collect_function(
         result.issues.append(_embedded_issue(env_error, "EnvironmentError", arn))
     result.add("functions", _function_record(ctx, arn, config, reserved.value, tags))
     _collect_policy(client, ctx, name, arn, result)
-    _collect_qualified_policies(client, ctx, name, arn, result)
+    _collect_qualified_policies(client, ctx, name, arn, result, published.get(name, []))
     _collect_urls(client, ctx, name, arn, result)
-    _collect_provisioned(client, ctx, name, arn, result)
+    if name in published:
+        _collect_provisioned(client, ctx, name, arn, result)
     return reserved
 
 
@@ -177,27 +212,26 @@ def _function_record(
 
 
 def _collect_qualified_policies(
-    client: Any, ctx: UnitContext, name: str, arn: str, result: CollectResult
+    client: Any, ctx: UnitContext, name: str, arn: str, result: CollectResult, versions: list[str]
 ) -> None:
-    """The resource policies of the function's published versions and aliases.
+    """The resource policies of the function's published versions (from the listing) and aliases.
 
     A permission added with a Qualifier lives on that version or alias only: GetPolicy without a
     Qualifier does not show it (Lambda API reference, AddPermission/GetPolicy ``Qualifier``), yet
     it opens that version or alias to whoever it names. Only a listing that failed makes the
-    function's policies unknown; most functions have neither versions nor aliases (two calls).
+    function's policies unknown; most functions have neither versions nor aliases (one call).
     """
     try:
         aliases = [str(a["Name"]) for a in items(client, "list_aliases", "Aliases", FunctionName=name)]
-        versions = [
-            str(v["Version"])
-            for v in items(client, "list_versions_by_function", "Versions", FunctionName=name)
-            if v.get("Version") not in (None, "$LATEST")
-        ]
     except CALL_ERRORS as exc:
         result.issues.append(issue_for(exc, ("function_policies",), arn, context="versions and aliases"))
         return
-    for q in (*versions, *aliases):
+    for q in (*sorted(versions, key=_version_order), *aliases):
         _collect_policy(client, ctx, name, arn, result, q)
+
+
+def _version_order(version: str) -> tuple[int, str]:
+    return (int(version), "") if version.isdigit() else (0, version)
 
 
 def _collect_policy(
@@ -347,11 +381,11 @@ COLLECTOR = Collector(
         "lambda:ListTags",
         "lambda:GetPolicy",
         "lambda:ListAliases",
-        "lambda:ListVersionsByFunction",
         "lambda:ListFunctionUrlConfigs",
         "lambda:ListProvisionedConcurrencyConfigs",
         "lambda:GetAccountSettings",
     ),
     size_rank=0,  # four calls per function
     collect=collect,
+    seconds_per_item=SECONDS_PER_FUNCTION,
 )

@@ -2,7 +2,12 @@
 
 A call's fate depends only on (plan seed, account, region, service, operation, n), where n is
 the call's rank among the calls with that same key: the same crawl order meets the same faults
-whatever the thread interleaving across keys. Only the rate limiter depends on wall time.
+whatever the thread interleaving across keys. Only the quotas depend on wall time.
+
+Quotas (``FaultPlan.quotas``) are AWS's own, from the one data file (reporter/aws/quotas.py): a
+token bucket per (account, region, service, bucket) — IAM and Organizations per account — with
+the published rate and burst, and above it the answer that service gives (Lambda: HTTP 429
+TooManyRequestsException; EC2: HTTP 503 RequestLimitExceeded; IAM: Throttling; …).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
+from reporter.aws import quotas
 from reporter.demo.wire import Call, CallKey
 
 DISCOVERY_SERVICES = frozenset({"sts", "organizations"})
@@ -65,8 +71,12 @@ class FaultPlan:
     Once per account, not once per session: a client that reacts to ExpiredToken by assuming the
     role again must succeed, as it would against AWS.
     """
-    rate_limit_per_account_region: float | None = None
-    """Requests per second allowed per (account, region), burst of one second; above it, throttled."""
+    quotas: bool = False
+    """Enforce AWS's published request-rate quotas per (account, region, API bucket)."""
+    storm: tuple[str, str, float] | None = None
+    """(service, operation, seconds): a throttling storm on one API. For that long after the plan
+    is put in place, that API's quota in every account-region is a tenth of AWS's (ten times the
+    quota's refusals), as when another tool hammers the same quota; the other APIs keep theirs."""
     fail_units: frozenset[tuple[str, str, str]] = frozenset()
     """(account id, region, service) whose every call answers HTTP 500; IAM's region is "global"."""
     discovery_faults: bool = False
@@ -78,10 +88,10 @@ class FaultPlan:
             raise ValueError("fault rates must be fractions whose sum is at most 1")
         if not 0 <= self.unreadable_share <= 1:
             raise ValueError("unreadable_share must be a fraction")
+        if self.storm is not None and self.storm[2] <= 0:
+            raise ValueError("a storm lasts a positive number of seconds")
         if self.latency_ms < 0:
             raise ValueError("latency_ms must not be negative")
-        if self.rate_limit_per_account_region is not None and self.rate_limit_per_account_region <= 0:
-            raise ValueError("rate_limit_per_account_region must be positive")
 
 
 @dataclass(frozen=True)
@@ -200,7 +210,8 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._sessions: dict[str, str] = {}
         self._expired_accounts: set[str] = set()
-        self._buckets: dict[tuple[str, str], tuple[float, float]] = {}
+        self._buckets: dict[tuple[str, str, str, str], quotas.TokenBucket] = {}
+        self._started = time.monotonic()
 
     def note_session(self, access_key: str, account_id: str) -> None:
         """Remember credentials an AssumeRole answer handed out (for expire_token_once)."""
@@ -219,10 +230,8 @@ class FaultInjector:
         discovery = key.service in DISCOVERY_SERVICES or (key.service, key.operation) in DISCOVERY_OPERATIONS
         if discovery and not plan.discovery_faults:
             return None
-        if plan.rate_limit_per_account_region is not None and not self._take_token(
-            key.account_id, key.region
-        ):
-            return _throttle(call, RATE_LIMITED)
+        if (plan.quotas or self._storming(call)) and not self._take_token(call):
+            return _over_quota(call)
         draw = _uniform(plan.seed, key, rank)
         if draw < plan.drop_rate:
             return Decision(DROP, 0, "", "")
@@ -255,22 +264,38 @@ class FaultInjector:
             self._expired_accounts.add(account)
             return True
 
-    def _take_token(self, account_id: str, region: str) -> bool:
-        rate = float(self.plan.rate_limit_per_account_region or 0)
-        now = time.monotonic()
-        with self._lock:
-            tokens, last = self._buckets.get((account_id, region), (max(rate, 1.0), now))
-            tokens = min(max(rate, 1.0), tokens + (now - last) * rate)
-            if tokens < 1.0:
-                self._buckets[(account_id, region)] = (tokens, now)
-                return False
-            self._buckets[(account_id, region)] = (tokens - 1.0, now)
+    def _storming(self, call: Call) -> bool:
+        storm = self.plan.storm
+        return (
+            storm is not None
+            and (call.service, call.key.operation) == storm[:2]
+            and time.monotonic() - self._started < storm[2]
+        )
+
+    def _take_token(self, call: Call) -> bool:
+        quota = quotas.quota_for(call.service, call.key.operation)
+        if quota is None:
             return True
+        region = quotas.quota_region(call.service, call.region)
+        rate, burst, bucket_name = quota.rate, quota.burst, quota.bucket
+        if self._storming(call):
+            rate, burst, bucket_name = rate / 10, max(1.0, burst / 10), f"storm:{call.key.operation}"
+        key = (call.key.account_id, region, call.service, bucket_name)
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                bucket = self._buckets[key] = quotas.TokenBucket(rate, burst)
+        return bucket.try_take()
 
 
 def _uniform(seed: int, key: CallKey, rank: int) -> float:
     text = "|".join((str(seed), *key, str(rank))).encode()
     return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big") / 2**64
+
+
+def _over_quota(call: Call) -> Decision:
+    answer = quotas.throttle_for(call.service)
+    return Decision(RATE_LIMITED, answer.status, answer.code, "Rate exceeded")
 
 
 def _throttle(call: Call, kind: str) -> Decision:

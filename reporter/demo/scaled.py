@@ -12,7 +12,7 @@ import random
 
 from reporter.demo import infra
 from reporter.demo.builder import AccountBuilder
-from reporter.demo.spec import OrgSpec, PermissionSpec
+from reporter.demo.spec import ConfigRuleSpec, ConfigSpec, OrgSpec, PermissionSpec
 
 SCALED_REGIONS: tuple[str, ...] = (
     "us-east-1",
@@ -63,6 +63,104 @@ _ARCHETYPES = (
     ("assume_any", 2),
 )
 ROLES_PER_ACCOUNT = 20
+LARGE_REGIONS: tuple[str, ...] = (
+    *SCALED_REGIONS,
+    "us-east-2",
+    "us-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-north-1",
+    "ap-southeast-1",
+    "ap-northeast-2",
+    "ap-south-1",
+    "ap-northeast-3",
+)
+"""17 regions enabled by default (no opt-in), as an organization's crawl meets them."""
+_RULE_TYPES = (
+    "AWS::S3::Bucket",
+    "AWS::EC2::SecurityGroup",
+    "AWS::EC2::Volume",
+    "AWS::RDS::DBInstance",
+    "AWS::CloudTrail::Trail",
+    "AWS::KMS::Key",
+    "AWS::DynamoDB::Table",
+)
+
+
+def large_org(
+    *,
+    accounts: int,
+    regions: int,
+    big: tuple[tuple[int, int], ...],
+    giant: int,
+    rules: int,
+    seed: int,
+) -> OrgSpec:
+    """Many accounts, most regions empty: ``big`` (account index, functions) in each such account's
+    first region, one account-region of ``giant`` functions, ``rules`` Config rules per account-region
+    (most scoped to resource types that are neither functions nor roles, as Security Hub deploys)."""
+    if not 1 <= regions <= len(LARGE_REGIONS):
+        raise ValueError(f"regions must be between 1 and {len(LARGE_REGIONS)}")
+    rng = random.Random(f"reporter-demo-large-{seed}")
+    names = tuple(LARGE_REGIONS[:regions])
+    built = [_management(names[0])]
+    sizes = dict(big)
+    for index in range(accounts):
+        count = giant if index == accounts - 1 else sizes.get(index, 0)
+        region = names[(index % (len(names) - 1)) + 1] if len(names) > 1 else names[0]
+        b = _member_in(index, region, count, rng)
+        b.config = [_deployed(r, rules) for r in names]
+        built.append(b)
+    return OrgSpec(accounts=tuple(b.build() for b in built), regions=names, month=0)
+
+
+def account_org(*, regions: int, functions_per_region: int, seed: int) -> OrgSpec:
+    """The ad hoc run: one member account, each function with its own role."""
+    rng = random.Random(f"reporter-demo-account-{seed}")
+    names = tuple(SCALED_REGIONS[:regions])
+    b = AccountBuilder("adhoc-prod-000", "adhoc-prod-000", "Root/Workloads/Prod", app="adhoc")
+    for region in names:
+        for j in range(functions_per_region):
+            name = f"adhoc-{_KINDS[j % len(_KINDS)]}-{region}-{j:03d}"
+            b.fn(name, region, rng.choice(("clean", "unbounded", "write_star")), runtime="python3.12")
+    b.config = [infra.config_global(names[0], admin_rule="no_admin_statements", vpc_rule=True)]
+    return OrgSpec(accounts=(_management(names[0]).build(), b.build()), regions=names, month=0)
+
+
+def _member_in(index: int, region: str, count: int, rng: random.Random) -> AccountBuilder:
+    team = _TEAMS[index % len(_TEAMS)]
+    key = f"{team}-large-{index:03d}"
+    b = AccountBuilder(key, key, _OUS[index % len(_OUS)], app=team)
+    pool = [
+        rng.choices([a for a, _ in _ARCHETYPES], [w for _, w in _ARCHETYPES])[0]
+        for _ in range(min(ROLES_PER_ACCOUNT, max(1, count // 50 + 2)))
+    ]
+    for j in range(count):
+        name = f"{team}-{_KINDS[j % len(_KINDS)]}-{j:04d}"
+        slot = j % len(pool)
+        b.fn(
+            name,
+            region,
+            pool[slot],
+            role=f"{team}-exec-{slot:02d}",
+            runtime=rng.choice(_RUNTIMES),
+            tags=(("Team", team),),
+            log_group=False,
+        )
+    return b
+
+
+def _deployed(region: str, rules: int) -> ConfigSpec:
+    """A recorder and ``rules`` rules: one in eight can judge functions or roles, as deployed by
+    Security Hub standards, whose rules are mostly about other resource types."""
+    specs = []
+    for i in range(rules):
+        if i % 8 == 0:
+            specs.append(ConfigRuleSpec(f"lambda-inside-vpc-{i:02d}", "LAMBDA_INSIDE_VPC"))
+        else:
+            scope = (_RULE_TYPES[i % len(_RULE_TYPES)],)
+            specs.append(ConfigRuleSpec(f"other-rule-{i:02d}", "ENCRYPTED_VOLUMES", None, scope))
+    return ConfigSpec(region, "recording", include_global=region == "us-east-1", rules=tuple(specs))
 
 
 def scaled_org(*, accounts: int, regions: int, functions_per_region: int, seed: int) -> OrgSpec:

@@ -21,9 +21,9 @@ import botocore.exceptions
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
-from botocore.retries import adaptive
 
 from reporter.aws import crawl as crawl_module
+from reporter.aws import pacing
 from reporter.aws.crawl import crawl
 from reporter.aws.discover import Account, Targets
 from reporter.aws.schedule import Gate, Scheduler, Unit, plan
@@ -93,8 +93,6 @@ def lambda_world(request: Request, per_page: int = 2, count: int = 3) -> Answer:
         return Answer(body={"Policy": json.dumps({"Statement": [statement]})})
     if request.operation == "ListAliases":
         return Answer(body={"Aliases": []})
-    if request.operation == "ListVersionsByFunction":
-        return Answer(body={"Versions": [{**config, "Version": "$LATEST"}]})
     if request.operation == "ListFunctionUrlConfigs":
         return Answer(body={"FunctionUrlConfigs": []})
     if request.operation == "ListProvisionedConcurrencyConfigs":
@@ -231,7 +229,10 @@ def test_connection_dropped_mid_pagination_is_a_unit_error_without_partial_rows(
     assert "after 2 attempts" in broken[0]["message"]
     assert broken[0]["tables"] == list(lambda_.COLLECTOR.tables)
     # page 1 was read (twice: once per unit attempt) yet none of its functions is presented
-    assert len([r for r in fake.calls("ListFunctions", A) if r.region == "eu-west-1" and not r.query]) == 2
+    first_pages = [
+        r for r in fake.calls("ListFunctions", A) if r.region == "eu-west-1" and "Marker" not in r.query
+    ]
+    assert len(first_pages) == 2
     for table in lambda_.COLLECTOR.tables:
         assert _lambda_rows(result, table, A, "eu-west-1") == []
     # every other unit is complete
@@ -259,7 +260,7 @@ def test_a_drop_on_one_attempt_is_healed_by_the_retries(monkeypatch: pytest.Monk
     assert len(result.records["functions"]) == 3 * len(REGIONS)
 
 
-def test_lambda_429_too_many_requests_is_retried_and_engages_adaptive_pacing(
+def test_lambda_429_too_many_requests_is_retried_and_slows_only_that_api(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     throttled: set[tuple[str, str]] = set()
@@ -272,15 +273,14 @@ def test_lambda_429_too_many_requests_is_retried_and_engages_adaptive_pacing(
         return lambda_world(request)
 
     fake = FakeAws(script)
-    verdicts: list[bool] = []
-    real_receive = adaptive.ClientRateLimiter.on_receiving_response
+    limiters: list[pacing.Limiter] = []
 
-    def on_receiving_response(self: Any, **kwargs: Any) -> None:
-        real_receive(self, **kwargs)
-        if kwargs["operation"].name == "GetFunction" and threading.current_thread().name.startswith("crawl"):
-            verdicts.append(self._enabled)
+    class Recording(pacing.Limiter):
+        def __init__(self) -> None:
+            super().__init__()
+            limiters.append(self)
 
-    monkeypatch.setattr(adaptive.ClientRateLimiter, "on_receiving_response", on_receiving_response)
+    monkeypatch.setattr(crawl_module, "Limiter", Recording)
     result = crawl(_access(fake, monkeypatch), _targets(A), Settings(workers=2), [lambda_.COLLECTOR])
 
     assert {r["status"] for r in result.coverage} == {"ok"}
@@ -288,12 +288,17 @@ def test_lambda_429_too_many_requests_is_retried_and_engages_adaptive_pacing(
     # one extra attempt per account-region, made by botocore (the unit counted one operation each)
     assert len(fake.calls("GetFunction")) == 3 * len(REGIONS) + len(REGIONS)
     assert {r["api_calls"] for r in _unit_rows(result)} == {
-        2 + 3 * 6 + 1
-    }  # six calls per function (issue 12: ListAliases, ListVersionsByFunction)
-    # the unit clients run botocore's adaptive mode, and a 429 switched their rate limiter on:
-    # the first GetFunction answer of each region (the 429) enabled it, and it stayed on
-    assert len(verdicts) == 4 * len(REGIONS)
-    assert all(verdicts)
+        2 + 3 * 4 + 1
+    }  # four calls per function (issue 12 added ListAliases)
+    # the 429 cut GetFunction's own bucket in each region, and no other API's
+    (limiter,) = limiters
+    assert limiter.throttles == Counter({("lambda", "GetFunction"): len(REGIONS)})
+    for region in REGIONS:
+        get_function = limiter.bucket(A, region, "lambda", "GetFunction")
+        get_policy = limiter.bucket(A, region, "lambda", "GetPolicy")
+        assert get_function is not None and get_policy is not None
+        assert get_function.bucket.rate < get_function.quota.rate
+        assert get_policy.bucket.rate == get_policy.quota.rate
 
 
 # --- expired credentials ----------------------------------------------------------------------
@@ -487,14 +492,14 @@ def test_gate_bounds_and_fills_the_requests_in_flight() -> None:
 def test_a_big_region_is_read_by_several_threads_with_rows_in_listing_order(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    count = lambda_.FUNCTIONS_PER_THREAD * 2
-    # two GetFunction calls must be in flight together, or this barrier breaks
+    count = lambda_.CHUNK * 2
+    # the first GetFunction of each chunk must be in flight together, or this barrier breaks
     barrier = threading.Barrier(2, timeout=30)
 
     def script(request: Request) -> Answer:
-        if request.operation == "GetFunction" and request.path.endswith(("/fn-0", "/fn-1")):
+        if request.operation == "GetFunction" and request.path.endswith(("/fn-0", f"/fn-{lambda_.CHUNK}")):
             barrier.wait()
-        return lambda_world(request, per_page=50, count=count)
+        return lambda_world(request, per_page=lambda_.CHUNK + 5, count=count)
 
     fake = FakeAws(script)
     settings = Settings(workers=4, regions=REGIONS[:1])
@@ -502,11 +507,11 @@ def test_a_big_region_is_read_by_several_threads_with_rows_in_listing_order(
         _access(fake, monkeypatch), replace(_targets(A), regions=REGIONS[:1]), settings, [lambda_.COLLECTOR]
     )
 
-    assert [(r["status"], r["api_calls"]) for r in result.coverage] == [("ok", 2 + count * 6 + 1)]
+    assert [(r["status"], r["api_calls"]) for r in result.coverage] == [("ok", 2 + count * 4 + 1)]
     names = [r["name"] for r in result.records["functions"]]
     assert names == [f"fn-{i}" for i in range(count)]
     assert [r["function_arn"].rsplit(":", 1)[1] for r in result.records["function_policies"]] == names
-    # the call plan is unchanged: six calls per function, the listing, the account settings
+    # four calls per function (none has a published version), the listing, the account settings
     per_operation = Counter(r.operation for r in fake.requests)
     assert per_operation == Counter(
         {
@@ -514,9 +519,7 @@ def test_a_big_region_is_read_by_several_threads_with_rows_in_listing_order(
             "GetFunction": count,
             "GetPolicy": count,
             "ListAliases": count,
-            "ListVersionsByFunction": count,
             "ListFunctionUrlConfigs": count,
-            "ListProvisionedConcurrencyConfigs": count,
             "GetAccountSettings": 1,
         }
     )

@@ -116,4 +116,6 @@ def test_a_per_function_read_that_spent_its_retries_reads_the_unit_again(
 
     assert {(r["status"], r["error_code"]) for r in result.coverage} == {("ok", None)}
     assert len(result.records["function_policies"]) == 3 * len(REGIONS)
-    assert len(fake.calls("ListFunctions")) == 2 * 2 * len(REGIONS)  # two pages, two readings
+    # the listing is kept across the unit's attempts: only the chunk holding fn-1 is read again
+    assert len(fake.calls("ListFunctions")) == 2 * len(REGIONS)
+    assert len(fake.calls("GetFunction")) == 2 * 3 * len(REGIONS)

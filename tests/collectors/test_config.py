@@ -176,17 +176,17 @@ def test_full_call_plan_with_compliance_pages() -> None:
             ],
             "NextToken": "p2",
         },
-        {"ConfigRuleName": "vpc", "ComplianceTypes": TYPES},
+        {"ConfigRuleName": "vpc", "ComplianceTypes": TYPES, "Limit": 100},
     )
     stub.add_response(
         "get_compliance_details_by_config_rule",
         {"EvaluationResults": [evaluation("vpc", "AWS::Lambda::Function", "billing", "COMPLIANT")]},
-        {"ConfigRuleName": "vpc", "ComplianceTypes": TYPES, "NextToken": "p2"},
+        {"ConfigRuleName": "vpc", "ComplianceTypes": TYPES, "Limit": 100, "NextToken": "p2"},
     )
     stub.add_response(
         "get_compliance_details_by_config_rule",
         {"EvaluationResults": [evaluation("concurrency", "AWS::IAM::Role", "AROAEXAMPLE", "NOT_APPLICABLE")]},
-        {"ConfigRuleName": "concurrency", "ComplianceTypes": TYPES},
+        {"ConfigRuleName": "concurrency", "ComplianceTypes": TYPES, "Limit": 100},
     )
 
     result = config.collect(ctx)
@@ -226,7 +226,7 @@ def test_compliance_failure_stops_compliance_reads_and_drops_partial_rows() -> N
     stub.add_response(
         "get_compliance_details_by_config_rule",
         {"EvaluationResults": [evaluation("first", "AWS::Lambda::Function", "orders", "NON_COMPLIANT")]},
-        {"ConfigRuleName": "first", "ComplianceTypes": TYPES},
+        {"ConfigRuleName": "first", "ComplianceTypes": TYPES, "Limit": 100},
     )
     stub.add_client_error("get_compliance_details_by_config_rule", "AccessDeniedException", "denied", 403)
 
@@ -246,3 +246,30 @@ def test_failing_rule_listing_fails_the_unit() -> None:
     stub.add_client_error("describe_config_rules", "AccessDeniedException", "denied", 403)
     with pytest.raises(botocore.exceptions.ClientError, match="AccessDenied"):
         config.collect(ctx)
+
+
+def test_compliance_is_read_only_for_rules_whose_scope_can_include_functions_or_roles() -> None:
+    ctx, stub = stubbed("config")
+    queue_recorders(stub)
+    s3 = rule("s3-encryption", Scope={"ComplianceResourceTypes": ["AWS::S3::Bucket"]})
+    roles = rule("roles", Scope={"ComplianceResourceTypes": ["AWS::IAM::Role", "AWS::IAM::User"]})
+    lam = rule("lambda-only", Scope={"ComplianceResourceTypes": ["AWS::Lambda::Function"]})
+    stub.add_response("describe_config_rules", {"ConfigRules": [s3, roles, lam, rule("any")]}, {})
+    for name in ("roles", "lambda-only", "any"):  # s3-encryption is never asked for
+        stub.add_response(
+            "get_compliance_details_by_config_rule",
+            {"EvaluationResults": []},
+            {"ConfigRuleName": name, "ComplianceTypes": TYPES, "Limit": 100},
+        )
+
+    result = config.collect(ctx)
+
+    stub.assert_no_pending_responses()
+    # every rule is still recorded: LG-CFG-01..03 judge the deployment, not the evaluations
+    assert [r["rule_name"] for r in result.records["config_rules"]] == [
+        "s3-encryption",
+        "roles",
+        "lambda-only",
+        "any",
+    ]
+    assert config.can_judge_functions_or_roles(s3) is False

@@ -20,14 +20,15 @@ from tests.collectors.helpers import DEFAULT_ACCOUNT, REGION, assert_records_mat
 HOSTILE = 'ﬁ-é̂-函数-🚀-שלום-"q"-\t-' + "x" * 900
 NAMES = [f"{HOSTILE}-{i}" for i in range(3)]
 ARN = f"arn:aws:lambda:{REGION}:{DEFAULT_ACCOUNT}:function:"
+ALL = {"FunctionVersion": "ALL"}
 
 
 def test_lambda_empty_first_page_long_unicode_names_and_bare_answers() -> None:
     ctx, stub = stubbed("lambda")
     # an empty page that still says there is more, then the functions with nothing but their names
-    stub.add_response("list_functions", {"Functions": [], "NextMarker": "m1"}, {})
+    stub.add_response("list_functions", {"Functions": [], "NextMarker": "m1"}, ALL)
     listed = [{"FunctionName": n, "FunctionArn": ARN + n} for n in NAMES]
-    stub.add_response("list_functions", {"Functions": listed}, {"Marker": "m1"})
+    stub.add_response("list_functions", {"Functions": listed}, {**ALL, "Marker": "m1"})
     for name in NAMES:
         stub.add_response("get_function", {"Configuration": {"FunctionName": name}}, {"FunctionName": name})
         statement = {"Sid": HOSTILE, "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "lambda:*"}
@@ -35,7 +36,6 @@ def test_lambda_empty_first_page_long_unicode_names_and_bare_answers() -> None:
             "get_policy", {"Policy": json.dumps({"Statement": [statement]})}, {"FunctionName": name}
         )
         stub.add_response("list_aliases", {}, {"FunctionName": name})  # bare answers: no list at all
-        stub.add_response("list_versions_by_function", {}, {"FunctionName": name})
         stub.add_response("list_function_url_configs", {"FunctionUrlConfigs": [], "NextMarker": "u"}, None)
         url = {
             "FunctionUrl": f"https://{name}.lambda-url.on.aws/",
@@ -45,7 +45,6 @@ def test_lambda_empty_first_page_long_unicode_names_and_bare_answers() -> None:
             "LastModifiedTime": "2026-11-01T10:00:00Z",
         }
         stub.add_response("list_function_url_configs", {"FunctionUrlConfigs": [url]}, None)
-        stub.add_response("list_provisioned_concurrency_configs", {}, {"FunctionName": name})
     stub.add_response("get_account_settings", {}, {})
 
     result = lambda_.collect(ctx)
@@ -70,8 +69,8 @@ def test_lambda_empty_first_page_long_unicode_names_and_bare_answers() -> None:
 
 def test_lambda_listing_that_repeats_its_marker_fails_instead_of_looping_or_truncating() -> None:
     ctx, stub = stubbed("lambda")
-    stub.add_response("list_functions", {"Functions": [], "NextMarker": "same"}, {})
-    stub.add_response("list_functions", {"Functions": [], "NextMarker": "same"}, {"Marker": "same"})
+    stub.add_response("list_functions", {"Functions": [], "NextMarker": "same"}, ALL)
+    stub.add_response("list_functions", {"Functions": [], "NextMarker": "same"}, {**ALL, "Marker": "same"})
     with pytest.raises(botocore.exceptions.PaginationError):
         lambda_.collect(ctx)
 

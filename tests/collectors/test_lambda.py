@@ -126,13 +126,12 @@ def test_moto_functions_policies_and_the_gaps_as_issues(world: dict[str, str]) -
         "AWS:SourceAccount": DEFAULT_ACCOUNT
     }
 
-    # moto 5.2.5 answers 404 "Not yet implemented" for these three: contained, scoped Issues
+    # moto 5.2.5 answers 404 "Not yet implemented" for these two: contained, scoped Issues;
+    # neither function has a published version, so provisioned concurrency is not asked for
     issues = {(i.tables, i.resource_arn) for i in result.issues}
     assert issues == {
         (("function_urls",), world["exposed"]),
-        (("provisioned_concurrency",), world["exposed"]),
         (("function_urls",), world["bare"]),
-        (("provisioned_concurrency",), world["bare"]),
         (("account_concurrency",), None),
     }
     assert {i.error_code for i in result.issues} == {"HTTP404"}
@@ -144,8 +143,9 @@ def test_moto_functions_policies_and_the_gaps_as_issues(world: dict[str, str]) -
     per_function = [
         c for c in clients.calls if c not in ("lambda:ListFunctions", "lambda:GetAccountSettings")
     ]
-    # six calls per function without versions or aliases (issue 12 added ListAliases, ListVersionsByFunction)
-    assert len(per_function) == 2 * 6
+    # four calls per function without versions or aliases (issue 12 added ListAliases; the listing
+    # names the versions, and provisioned concurrency is not asked for without one)
+    assert len(per_function) == 2 * 4
 
 
 def test_environment_values_never_leave_the_collector(world: dict[str, str]) -> None:
@@ -185,6 +185,14 @@ def config(name: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+ALL = {"FunctionVersion": "ALL"}
+
+
+def version(name: str, number: str = "1") -> dict[str, Any]:
+    """A published version's entry in ``ListFunctions(FunctionVersion=ALL)``."""
+    return config(name, Version=number, FunctionArn=ARN + f"{name}:{number}")
+
+
 def queue_function(
     stub: Stubber,
     name: str,
@@ -197,7 +205,8 @@ def queue_function(
 ) -> None:
     """The per-function answers, in the collector's order.
 
-    ``qualified``: published versions (digits) and aliases (names), each with its own policy or None.
+    ``qualified``: published versions (digits: the listing must name them) and aliases (names),
+    each with its own policy or None. Provisioned concurrency is asked for only with a version.
     """
     params = {"FunctionName": name}
     stub.add_response("get_function", get or {"Configuration": config(name)}, params)
@@ -210,17 +219,15 @@ def queue_function(
         {"Aliases": [{"Name": a, "AliasArn": f"{ARN}{name}:{a}", "FunctionVersion": "1"} for a in aliases]},
         params,
     )
-    stub.add_response(
-        "list_versions_by_function",
-        {"Versions": [config(name, Version=v) for v in ("$LATEST", *versions)]},
-        params,
-    )
     for q in (*versions, *aliases):
         queue_policy(stub, name, qualified[q], q)
     stub.add_response("list_function_url_configs", {"FunctionUrlConfigs": urls or []}, params)
-    stub.add_response(
-        "list_provisioned_concurrency_configs", {"ProvisionedConcurrencyConfigs": provisioned or []}, params
-    )
+    if versions:
+        stub.add_response(
+            "list_provisioned_concurrency_configs",
+            {"ProvisionedConcurrencyConfigs": provisioned or []},
+            params,
+        )
 
 
 def queue_policy(
@@ -237,9 +244,6 @@ def queue_policy(
 
 def queue_no_qualifiers(stub: Stubber, name: str) -> None:
     stub.add_response("list_aliases", {"Aliases": []}, {"FunctionName": name})
-    stub.add_response(
-        "list_versions_by_function", {"Versions": [config(name, Version="$LATEST")]}, {"FunctionName": name}
-    )
 
 
 def account_settings(limit: int = 1000, unreserved: int = 900) -> dict[str, Any]:
@@ -248,8 +252,12 @@ def account_settings(limit: int = 1000, unreserved: int = 900) -> dict[str, Any]
 
 def test_full_call_plan_across_list_pages() -> None:
     ctx, stub = stubbed("lambda")
-    stub.add_response("list_functions", {"Functions": [config("a")], "NextMarker": "m1"}, {})
-    stub.add_response("list_functions", {"Functions": [config("b", PackageType="Image")]}, {"Marker": "m1"})
+    stub.add_response("list_functions", {"Functions": [config("a"), version("a")], "NextMarker": "m1"}, ALL)
+    stub.add_response(
+        "list_functions",
+        {"Functions": [config("b", PackageType="Image")]},
+        {**ALL, "Marker": "m1"},
+    )
     queue_function(
         stub,
         "a",
@@ -290,6 +298,7 @@ def test_full_call_plan_across_list_pages() -> None:
                 "LastModified": "2026-11-01T10:00:00Z",
             }
         ],
+        qualified={"1": None},
     )
     queue_function(
         stub,
@@ -339,9 +348,13 @@ def test_full_call_plan_across_list_pages() -> None:
 
 def test_list_functions_failing_on_page_two_raises() -> None:
     ctx, stub = stubbed("lambda")
-    stub.add_response("list_functions", {"Functions": [config("a")], "NextMarker": "m1"}, {})
+    stub.add_response("list_functions", {"Functions": [config("a")], "NextMarker": "m1"}, ALL)
     stub.add_client_error(
-        "list_functions", "TooManyRequestsException", "slow down", 429, expected_params={"Marker": "m1"}
+        "list_functions",
+        "TooManyRequestsException",
+        "slow down",
+        429,
+        expected_params={**ALL, "Marker": "m1"},
     )
     with pytest.raises(botocore.exceptions.ClientError):
         lambda_.collect(ctx)
@@ -350,7 +363,7 @@ def test_list_functions_failing_on_page_two_raises() -> None:
 
 def test_failing_get_function_keeps_the_listed_row_and_the_other_tables() -> None:
     ctx, stub = stubbed("lambda")
-    stub.add_response("list_functions", {"Functions": [config("a"), config("b")]}, {})
+    stub.add_response("list_functions", {"Functions": [config("a"), config("b")]}, ALL)
     stub.add_client_error(
         "get_function", "AccessDeniedException", "denied", 403, expected_params={"FunctionName": "a"}
     )
@@ -361,7 +374,6 @@ def test_failing_get_function_keeps_the_listed_row_and_the_other_tables() -> Non
     stub.add_response("get_policy", {"Policy": json.dumps(policy)}, {"FunctionName": "a"})
     queue_no_qualifiers(stub, "a")
     stub.add_response("list_function_url_configs", {"FunctionUrlConfigs": []}, {"FunctionName": "a"})
-    stub.add_response("list_provisioned_concurrency_configs", {}, {"FunctionName": "a"})
     queue_function(
         stub, "b", get={"Configuration": config("b"), "Concurrency": {"ReservedConcurrentExecutions": 2}}
     )
@@ -385,12 +397,13 @@ def test_failing_get_function_keeps_the_listed_row_and_the_other_tables() -> Non
 
 def test_per_function_failures_are_scoped_to_their_table() -> None:
     ctx, stub = stubbed("lambda")
-    stub.add_response("list_functions", {"Functions": [config("a")]}, {})
+    stub.add_response("list_functions", {"Functions": [config("a"), version("a")]}, ALL)
     stub.add_response("get_function", {"Configuration": config("a")}, {"FunctionName": "a"})
     stub.add_client_error(
         "get_policy", "TooManyRequestsException", "slow", 429, expected_params={"FunctionName": "a"}
     )
     queue_no_qualifiers(stub, "a")
+    queue_policy(stub, "a", None, "1")  # the listing names version 1
     stub.add_client_error("list_function_url_configs", "ServiceException", "boom", 500)
     stub.add_client_error("list_provisioned_concurrency_configs", "AccessDeniedException", "denied", 403)
     stub.add_client_error("get_account_settings", "AccessDeniedException", "denied", 403)
@@ -409,7 +422,7 @@ def test_per_function_failures_are_scoped_to_their_table() -> None:
 
 def test_function_deleted_after_listing_is_skipped() -> None:
     ctx, stub = stubbed("lambda")
-    stub.add_response("list_functions", {"Functions": [config("gone"), config("b")]}, {})
+    stub.add_response("list_functions", {"Functions": [config("gone"), config("b")]}, ALL)
     stub.add_client_error(
         "get_function", "ResourceNotFoundException", "gone", 404, expected_params={"FunctionName": "gone"}
     )
@@ -426,7 +439,7 @@ def test_function_deleted_after_listing_is_skipped() -> None:
 
 def test_errors_reported_inside_get_function_become_issues() -> None:
     ctx, stub = stubbed("lambda")
-    stub.add_response("list_functions", {"Functions": [config("a")]}, {})
+    stub.add_response("list_functions", {"Functions": [config("a")]}, ALL)
     queue_function(
         stub,
         "a",
@@ -458,7 +471,7 @@ def test_errors_reported_inside_get_function_become_issues() -> None:
 def test_policies_of_versions_and_aliases_are_read_and_name_their_qualifier() -> None:
     """AddPermission with a Qualifier: the statement lives on that alias/version only (AWS semantics)."""
     ctx, stub = stubbed("lambda")
-    stub.add_response("list_functions", {"Functions": [config("a")]}, {})
+    stub.add_response("list_functions", {"Functions": [config("a"), version("a")]}, ALL)
     public = {
         "Version": "2012-10-17",
         "Statement": [
@@ -487,14 +500,13 @@ def test_policies_of_versions_and_aliases_are_read_and_name_their_qualifier() ->
 
 def test_a_failed_alias_listing_makes_the_policies_unknown() -> None:
     ctx, stub = stubbed("lambda")
-    stub.add_response("list_functions", {"Functions": [config("a")]}, {})
+    stub.add_response("list_functions", {"Functions": [config("a")]}, ALL)
     stub.add_response("get_function", {"Configuration": config("a")}, {"FunctionName": "a"})
     queue_policy(stub, "a", None)
     stub.add_client_error(
         "list_aliases", "AccessDeniedException", "denied", 403, expected_params={"FunctionName": "a"}
     )
     stub.add_response("list_function_url_configs", {"FunctionUrlConfigs": []}, {"FunctionName": "a"})
-    stub.add_response("list_provisioned_concurrency_configs", {}, {"FunctionName": "a"})
     stub.add_response("get_account_settings", account_settings(), {})
 
     result = lambda_.collect(ctx)
@@ -506,12 +518,11 @@ def test_a_failed_alias_listing_makes_the_policies_unknown() -> None:
 
 def test_unreadable_policy_document_is_an_issue() -> None:
     ctx, stub = stubbed("lambda")
-    stub.add_response("list_functions", {"Functions": [config("a")]}, {})
+    stub.add_response("list_functions", {"Functions": [config("a")]}, ALL)
     stub.add_response("get_function", {"Configuration": config("a")}, {"FunctionName": "a"})
     stub.add_response("get_policy", {"Policy": "{not json"}, {"FunctionName": "a"})
     queue_no_qualifiers(stub, "a")
     stub.add_response("list_function_url_configs", {"FunctionUrlConfigs": []}, {"FunctionName": "a"})
-    stub.add_response("list_provisioned_concurrency_configs", {}, {"FunctionName": "a"})
     stub.add_response("get_account_settings", account_settings(), {})
 
     result = lambda_.collect(ctx)
@@ -525,3 +536,23 @@ def test_arn_helpers() -> None:
     assert lambda_.unqualified_arn(ARN + "f") == ARN + "f"
     assert lambda_.qualifier(ARN + "f:7") == "7"
     assert lambda_.qualifier(ARN + "f") is None
+
+
+def test_provisioned_concurrency_is_read_only_for_functions_with_a_published_version() -> None:
+    ctx, stub = stubbed("lambda")
+    # "b" has only $LATEST: provisioned concurrency cannot exist on it, so it is not asked for
+    stub.add_response("list_functions", {"Functions": [config("a"), version("a", "3"), config("b")]}, ALL)
+    queue_function(stub, "a", provisioned=[], qualified={"3": None})
+    stub.add_response("get_function", {"Configuration": config("b")}, {"FunctionName": "b"})
+    stub.add_client_error(
+        "get_policy", "ResourceNotFoundException", "none", 404, expected_params={"FunctionName": "b"}
+    )
+    queue_no_qualifiers(stub, "b")
+    stub.add_response("list_function_url_configs", {"FunctionUrlConfigs": []}, {"FunctionName": "b"})
+    stub.add_response("get_account_settings", account_settings(), {})
+
+    result = lambda_.collect(ctx)
+
+    stub.assert_no_pending_responses()
+    assert [f["name"] for f in result.records["functions"]] == ["a", "b"]  # the version is not a function
+    assert result.issues == []

@@ -12,6 +12,8 @@ import botocore.exceptions
 import pytest
 from botocore.retries import adaptive, standard
 
+from reporter.acquire import collect
+from reporter.aws import quotas
 from reporter.aws.discover import Targets, discover
 from reporter.aws.session import AwsAccess
 from reporter.aws.transient import INCOMPLETE
@@ -23,6 +25,7 @@ from reporter.demo.faults import (
     CUT_CLOSED,
     CUT_SHORT,
     ERROR_5XX,
+    RATE_LIMITED,
     TRUNCATED,
     UNREADABLE_5XX,
     FaultInjector,
@@ -102,7 +105,6 @@ def test_unreadable_and_truncated_answers_at_their_rates() -> None:
         {"throttle_rate": 0.6, "truncated_rate": 0.6},
         {"unreadable_share": 1.5},
         {"latency_ms": -1.0},
-        {"rate_limit_per_account_region": 0.0},
     ],
 )
 def test_invalid_plans_are_refused(kwargs: dict[str, float]) -> None:
@@ -235,22 +237,62 @@ def test_expired_token_once_per_account(
     assert tiny.stats.fault_counts()["expired_token"] == 1
 
 
-def test_rate_limit_per_account_region(
+def test_quotas_per_account_region_and_api_answer_as_aws(
     tiny: DemoServer, aws: Clients, use: Callable[[FaultPlan], None]
 ) -> None:
     member = _member(tiny)
     lam, other_region = aws.member(member, "lambda"), aws.member(member, "lambda", "eu-west-1")
-    use(FaultPlan(rate_limit_per_account_region=2.0))
+    use(FaultPlan(quotas=True))
+    name = lam.list_functions()["Functions"][0]["FunctionName"]
+    policy = quotas.quota_for("lambda", "GetPolicy")
+    assert policy is not None and (policy.rate, policy.burst) == (15, 15)
     outcomes = []
-    for _ in range(6):
+    for _ in range(40):  # far quicker than 15/s through a local server: the burst, then refusals
         try:
-            lam.list_functions()
+            lam.get_policy(FunctionName=name)
             outcomes.append("ok")
         except botocore.exceptions.ClientError as exc:
-            outcomes.append(exc.response["Error"]["Code"])
+            code, status = exc.response["Error"]["Code"], exc.response["ResponseMetadata"]["HTTPStatusCode"]
+            outcomes.append("ok" if code == "ResourceNotFoundException" else f"{code}/{status}")
     assert outcomes[0] == "ok"
-    assert outcomes.count("TooManyRequestsException") >= 3
-    assert other_region.list_functions()["Functions"]  # a separate bucket
+    assert outcomes.count("TooManyRequestsException/429") >= 10
+    # another API's bucket (GetFunction, 100/s) and another region's are untouched
+    assert lam.get_function(FunctionName=name)["Configuration"]
+    assert other_region.list_functions()["Functions"]
+    ec2 = aws.member(member, "ec2")
+    answered = 0
+    for _ in range(600):  # EC2: a bucket of 100 per API, refilled at 20/s; 503 RequestLimitExceeded
+        try:
+            ec2.describe_subnets()
+            answered += 1
+        except botocore.exceptions.ClientError as exc:
+            assert (exc.response["Error"]["Code"], exc.response["ResponseMetadata"]["HTTPStatusCode"]) == (
+                "RequestLimitExceeded",
+                503,
+            )
+            break
+    assert 100 <= answered < 600
+    assert ec2.describe_route_tables()  # a separate bucket per EC2 API
+
+
+def test_a_throttling_storm_on_one_api_slows_that_api_only_and_loses_nothing(
+    tiny: DemoServer, use: Callable[[FaultPlan], None]
+) -> None:
+    use(FaultPlan(storm=("lambda", "GetPolicy", 6.0)))
+    session = boto3.Session(
+        aws_access_key_id=tiny.credentials["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=tiny.credentials["AWS_SECRET_ACCESS_KEY"],
+        region_name=tiny.credentials["AWS_DEFAULT_REGION"],
+    )
+    settings = Settings(org=True, endpoint_url=tiny.endpoint_url, regions=tiny.truth.regions, workers=4)
+    inventory = collect(settings, session=session).inventory
+
+    faulted = Counter((e.key.service, e.key.operation) for e in tiny.stats.faults if e.kind == RATE_LIMITED)
+    assert set(faulted) == {("lambda", "GetPolicy")} and faulted[("lambda", "GetPolicy")] > 0
+    assert set(inventory["coverage"]["status"]) == {"ok"}
+    reachable = {a.account_id for a in tiny.truth.accounts if a.reachable}
+    seeded = sorted(f.function_arn for f in tiny.truth.functions if f.account_id in reachable)
+    assert sorted(inventory["functions"]["function_arn"]) == seeded  # every function, exactly once
 
 
 def test_fail_units(tiny: DemoServer, aws: Clients, use: Callable[[FaultPlan], None]) -> None:
