@@ -1,7 +1,7 @@
 """Benchmark the Excel workbook: python scripts/bench_excel.py [--findings N] [--accounts N] [--out FILE].
 
 Builds a ReportModel from synthetic rows judged by the real catalog, weights and scoring
-(reporter.testing.synthetic), writes compliance-report.xlsx and
+(tests.render.synthetic), writes compliance-report.xlsx and
 prints the seconds of each step and the process's peak resident memory. Target for 100,000
 findings on 2 cores: write ≤ 20 s, peak RSS ≤ 500 MB.
 """
@@ -16,7 +16,10 @@ import time
 from pathlib import Path
 
 from reporter.render.excel.workbook import FILE_NAME, write_workbook
-from reporter.testing.synthetic import synthetic_model
+
+# The synthetic models are test fixtures (tests/render/synthetic.py): a benchmark runs from a checkout.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.render.synthetic import synthetic_model  # noqa: E402
 
 
 def _peak_rss_mb() -> float:

@@ -1,7 +1,7 @@
 """Benchmark the PDFs: python scripts/bench_pdf.py [--findings N] [--accounts N] [--history] [--out DIR].
 
 Builds a ReportModel from synthetic rows judged by the real catalog, weights and scoring
-(reporter.testing.synthetic), writes audit-report.pdf and
+(tests.render.synthetic), writes audit-report.pdf and
 scorecard.pdf, and prints the seconds and pages of each and the process's peak resident memory.
 Target for 100,000 findings on 2 cores: both PDFs together ≤ 30 s; the audit report < 60 pages.
 """
@@ -16,7 +16,10 @@ import time
 from pathlib import Path
 
 from reporter.render.pdf.render import AUDIT_PAGE_LIMIT, write_audit_report, write_scorecard
-from reporter.testing.synthetic import synthetic_model
+
+# The synthetic models are test fixtures (tests/render/synthetic.py): a benchmark runs from a checkout.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.render.synthetic import synthetic_model  # noqa: E402
 
 
 def _peak_rss_mb() -> float:

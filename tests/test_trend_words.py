@@ -9,7 +9,7 @@ import pandas as pd
 
 from reporter.render.model import ReportModel
 from reporter.render.trend import trend_sentence
-from reporter.testing.synthetic import synthetic_model
+from tests.render.synthetic import synthetic_model
 
 UTC = dt.UTC
 

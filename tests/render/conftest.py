@@ -1,4 +1,4 @@
-"""Shared fixtures for renderer tests: small synthetic models (reporter.testing.synthetic).
+"""Shared fixtures for renderer tests: small synthetic models (tests.render.synthetic).
 
 Session-scoped because building them costs ~0.1 s each and renderers never mutate the model.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from reporter.render.model import ReportModel
-from reporter.testing.synthetic import synthetic_model
+from tests.render.synthetic import synthetic_model
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ from reporter.render.excel.sheets import FINDINGS_COLUMNS
 from reporter.render.excel.workbook import SHEETS, write_workbook
 from reporter.render.model import ReportModel
 from reporter.settings import SEVERITIES
-from reporter.testing.synthetic import HOSTILE_NAMES, synthetic_model
+from tests.render.synthetic import HOSTILE_NAMES, synthetic_model
 
 EXPECTED_SHEETS = [
     "Summary",

@@ -22,8 +22,8 @@ from reporter.rules.engine import run_rules
 from reporter.scoring import score
 from reporter.settings import Settings
 from reporter.summary import summary_text
-from reporter.testing.synthetic import synthetic_model
 from reporter.waivers import apply_waivers
+from tests.render.synthetic import synthetic_model
 
 NEW_RULE = """-- id: LG-OBS-01
 -- title: Functions are traced with AWS X-Ray

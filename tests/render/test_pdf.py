@@ -18,7 +18,7 @@ from reporter.render.pdf.context import audit_context
 from reporter.render.pdf.findings import plan_findings
 from reporter.scoring import format_score
 from reporter.settings import Settings
-from reporter.testing.synthetic import synthetic_model
+from tests.render.synthetic import synthetic_model
 
 HOSTILE = "<script>alert(1)</script> & co"
 AUDIT_SECTIONS = (

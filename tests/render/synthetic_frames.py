@@ -1,4 +1,4 @@
-"""Inventory, waiver, history and run-metadata rows of :mod:`reporter.testing.synthetic` (test data).
+"""Inventory, waiver, history and run-metadata rows of :mod:`tests.render.synthetic` (test data).
 
 Tables are typed by the inventory's own schemas (:data:`reporter.inventory.SCHEMAS`), so the
 renderers meet the dtypes of a real run (lists, maps, nullable ints); columns a table leaves out

@@ -27,7 +27,7 @@ from reporter.render.model import ReportModel
 from reporter.rules.catalog import Rule, catalog_frame, load_catalog
 from reporter.scoring import score
 from reporter.settings import Settings
-from reporter.testing.synthetic_frames import (
+from tests.render.synthetic_frames import (
     Organization,
     history_view,
     inventory,
