@@ -156,6 +156,8 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("attached_policy_arns", STRS),
             ("inline_policy_names", STRS),
             ("create_date", TS),
+            # RoleId (AROA…): AWS Config names a role by it in its evaluations (LG-CFG-04)
+            ("role_id", STR),
         ]
     ),
     "policy_documents": pa.schema(
