@@ -59,7 +59,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         [
             ("account_id", STR),
             ("region", STR),  # "global" for IAM
-            ("collector", STR),  # lambda | iam | config | ec2 | logs | cloudwatch | discover | assume
+            ("collector", STR),  # a collector (lambda, config_compliance…), discover or assume
             ("tables", STRS),  # tables this row speaks for (filled when ok, unread when error)
             ("resource_arn", STR),  # null = the whole unit; set = one resource's rows in `tables`
             ("status", STR),  # ok | error | skipped

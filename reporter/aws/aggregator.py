@@ -8,9 +8,10 @@ its per-account ``config_compliance`` unit does not run.
 
 Call plan (botocore config model; every listing paginated by NextToken):
 
-1. ``DescribeConfigurationAggregators`` in the probed regions (the home region first), until one
-   holds an aggregator with an ``OrganizationAggregationSource`` (``AllAwsRegions`` or
-   ``AwsRegions``); the first by name is used;
+1. ``DescribeConfigurationAggregators`` in the probed regions (the home region, then the caller's
+   enabled ones), all at once; the first region in that order holding an aggregator with an
+   ``OrganizationAggregationSource`` (``AllAwsRegions`` or ``AwsRegions``) is used, and its
+   first aggregator by name;
 2. ``DescribeConfigurationAggregatorSourcesStatus``: only sources whose ``LastUpdateStatus`` is
    SUCCEEDED are trusted (FAILED: errors moving data; OUTDATED: not the most recent). An
    ORGANIZATION source stands for every account of its region, an ACCOUNT source for its own;
@@ -26,7 +27,9 @@ whose coverage row says why (:meth:`Aggregation.annotate`).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +44,7 @@ from reporter.collectors.config_compliance import COLLECTOR, COMPLIANCE_PAGE, NO
 
 Key = tuple[str, str]
 """(account id, region)"""
+PROBE_THREADS = 8
 
 
 @dataclass
@@ -94,7 +98,12 @@ def read(
     if not wanted or not caller_account:
         return out
     counter = [0]
+    lock = threading.Lock()
     clients: dict[str, Any] = {}
+
+    def count() -> None:
+        with lock:  # the probe calls run in threads
+            counter[0] += 1
 
     def client(region: str) -> Any:
         if region not in clients:
@@ -102,7 +111,7 @@ def read(
                 "config",
                 region,
                 access.starting_credentials(caller_account),
-                on_call=lambda: counter.__setitem__(0, counter[0] + 1),
+                on_call=count,
                 config=config,
             )
         return clients[region]
@@ -124,14 +133,33 @@ def read(
 
 
 def _find(client: Any, regions: Sequence[str]) -> tuple[str, dict[str, Any]] | None:
+    """The first region in ``regions`` order holding an organization aggregator, with it.
+
+    The regions are asked at once: one call each, but the crawl's units wait for the answer, so
+    it costs the slowest region's latency rather than their sum. A region that cannot answer
+    matters only when no region holds an aggregator (its error is then raised).
+    """
+    if not regions:
+        return None
     for region in regions:
-        aggregators = [
-            a
-            for a in items(client(region), "describe_configuration_aggregators", "ConfigurationAggregators")
-            if a.get("OrganizationAggregationSource")
-        ]
-        if aggregators:
+        client(region)  # built here, in one thread: AwsAccess serialises client creation anyway
+
+    def org_aggregators(region: str) -> list[dict[str, Any]]:
+        found = items(client(region), "describe_configuration_aggregators", "ConfigurationAggregators")
+        return [a for a in found if a.get("OrganizationAggregationSource")]
+
+    with ThreadPoolExecutor(max_workers=min(PROBE_THREADS, len(regions))) as pool:
+        futures = [pool.submit(org_aggregators, region) for region in regions]
+    failure: BaseException | None = None
+    for region, future in zip(regions, futures, strict=True):
+        error = future.exception()
+        if error is not None:
+            failure = failure or error
+            continue
+        if aggregators := future.result():
             return region, min(aggregators, key=lambda a: str(a["ConfigurationAggregatorName"]))
+    if failure is not None:
+        raise failure
     return None
 
 

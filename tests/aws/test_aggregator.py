@@ -391,3 +391,34 @@ def test_crawl_takes_covered_regions_from_the_aggregator_and_says_so(
         [(first, HOME, "vpc"), (first, EU, "per-account"), (second, EU, "per-account")]
     )
     frame("coverage", got.coverage)
+
+
+def test_probed_regions_are_asked_at_once_and_an_unanswering_one_is_skipped() -> None:
+    access = StubbedAccess()
+    access.stubs[HOME].add_client_error(
+        "describe_configuration_aggregators", "AccessDeniedException", "not authorized", 400
+    )
+    eu = access.stubs[EU]
+    queue_aggregators(eu, org_aggregator())
+    queue_statuses(eu, status(HOME, "SUCCEEDED"), status(EU, "OUTDATED"))
+    eu.add_response(
+        "describe_aggregate_compliance_by_config_rules",
+        {"AggregateComplianceByConfigRules": []},
+        {"ConfigurationAggregatorName": AGG, "Filters": {"ComplianceType": "NON_COMPLIANT"}},
+    )
+    got = aggregator.read(access, CALLER, [HOME, EU], units((A, HOME), (A, EU)))  # type: ignore[arg-type]
+    for stub in access.stubs.values():
+        stub.assert_no_pending_responses()
+    assert (got.name, got.region, got.covered) == (AGG, EU, {(A, HOME)})
+    assert got.reasons == {
+        (A, EU): f"Config aggregator {AGG}: its source last updated OUTDATED (AccessDenied)"
+    }
+
+    # no region answers: nothing is covered, and the fallback says why
+    access = StubbedAccess()
+    for stub in access.stubs.values():
+        stub.add_client_error("describe_configuration_aggregators", "AccessDeniedException", "no", 400)
+    got = aggregator.read(access, CALLER, [HOME, EU], units((A, HOME)))  # type: ignore[arg-type]
+    assert got.covered == set() and got.fallback.startswith(
+        "reading the Config aggregator failed: AccessDeniedException"
+    )

@@ -381,3 +381,16 @@ def test_cfg_04_without_role_ids_judges_no_role_but_keeps_config_failures() -> N
     assert not findings["resource_id"].str.startswith("AWS::IAM::Role/").any()
     worker_role = only(findings, "LG-CFG-04", "iam-check/AWS::IAM::Role/AROAWORKER")
     assert worker_role["status"] == "fail" and "IAM role AROAWORKER NON_COMPLIANT" in worker_role["reason"]
+
+
+def test_a_failed_compliance_unit_errs_lg_cfg_04_only_and_keeps_lg_cfg_01_to_03() -> None:
+    # REGION2's compliance read failed (ThrottlingException); its recorders and rules were read
+    findings = judge(_cfg_04_world(), "LG-CFG-01", "LG-CFG-02", "LG-CFG-04")
+    region2 = findings[findings["region"] == REGION2]
+    assert set(region2[region2["status"] == "error"]["rule_id"]) == {"LG-CFG-04"}
+    # REGION2 records functions, not roles; REGION records roles for the account: LG-CFG-01 passes
+    assert only(region2, "LG-CFG-01")["status"] == "pass"
+    assert only(region2, "LG-CFG-02")["status"] == "pass"
+    assert only(findings, "LG-CFG-04", "AWS::Lambda::Function/eu-only")["status"] == "error"
+    # and REGION's LG-CFG-04 verdicts, read there, are untouched
+    assert only(findings, "LG-CFG-04", "AWS::Lambda::Function/worker")["status"] == "pass"
