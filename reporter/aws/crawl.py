@@ -160,12 +160,10 @@ def crawl(
         probe = [run.home, *sorted(enabled.get(targets.caller_account, ()))]
         agg = aggregator.read(access, targets.caller_account, list(dict.fromkeys(probe)), units, run.config)
         units = [u for u in units if not agg.covers(u)]
-        result.extend("config_compliance", agg.records)
-        result.coverage.extend(agg.coverage_rows())
         if progress:
             progress.start(len(units))
         abandoned = _run_units(run, units, creds, pool, threads, result, progress)
-        agg.annotate(result.coverage)
+        agg.finish(result.records, result.coverage)  # its details, for the rules config_rules scopes
     finally:
         # Units given up on (timeout) stop at their next request; do not wait for them here.
         pool.shutdown(wait=not abandoned, cancel_futures=True)

@@ -33,6 +33,16 @@ AGG = "org-aggregator"
 WHEN = dt.datetime(2026, 11, 27, 6, 0, tzinfo=dt.UTC)
 
 
+@pytest.fixture(autouse=True)
+def one_detail_read_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the details of one aggregator share one Stubber client, whose answers are queued in order
+    monkeypatch.setattr(aggregator, "DETAIL_THREADS", 1)
+
+
+def rules_row(rule: str, account: str, region: str, *types: str) -> dict[str, Any]:
+    return {"rule_name": rule, "account_id": account, "region": region, "scope_resource_types": list(types)}
+
+
 class StubbedAccess:
     """Hands out one Stubber-backed config client per region; counts calls like AwsAccess does."""
 
@@ -185,10 +195,9 @@ def test_covered_and_uncovered_account_regions() -> None:
     )
     home.add_response(
         "describe_aggregate_compliance_by_config_rules",
-        {"AggregateComplianceByConfigRules": [by_rule("roles", B, EU)]},
+        {"AggregateComplianceByConfigRules": [by_rule("roles", B, EU), by_rule("s3", B, HOME)]},
         {**filters, "NextToken": "c"},
     )
-    # (vpc, A, eu-west-1) is not covered: never asked for
     home.add_response(
         "get_aggregate_compliance_details_by_config_rule",
         {
@@ -211,20 +220,40 @@ def test_covered_and_uncovered_account_regions() -> None:
         details_params("roles", B, EU),
     )
 
-    got = aggregator.read(access, CALLER, [HOME, EU], units((A, HOME), (B, HOME), (A, EU), (B, EU)))  # type: ignore[arg-type]
+    wanted = units((A, HOME), (B, HOME), (A, EU), (B, EU))
+    got = aggregator.read(access, CALLER, [HOME, EU], wanted)  # type: ignore[arg-type]
 
-    home.assert_no_pending_responses()
-    assert (got.name, got.region, got.calls) == (AGG, HOME, 9)  # 2 + 2 + 2 pages, 3 detail pages
+    assert (got.name, got.region, got.calls[0]) == (AGG, HOME, 6)  # 2 + 2 + 2 pages
     assert got.covered == {(A, HOME), (B, HOME), (B, EU)}
     assert got.reasons == {(A, EU): f"Config aggregator {AGG}: its source last updated FAILED (AccessDenied)"}
-    assert [(r["account_id"], r["region"], r["rule_name"], r["resource_id"]) for r in got.records] == [
+    # (vpc, A, eu-west-1) is not covered: its details are never asked for
+    assert got.triples == [("vpc", A, HOME), ("roles", B, EU), ("s3", B, HOME)]
+    assert [(u.account_id, u.region) for u in wanted if not got.covers(u)] == [(A, EU)]
+
+    # after the units: s3's scope (from config_rules) cannot include a function or a role
+    records: dict[str, list[dict[str, Any]]] = {
+        "config_rules": [rules_row("s3", B, HOME, "AWS::S3::Bucket"), rules_row("vpc", A, HOME)]
+    }
+    coverage = [
+        {"collector": "config_compliance", "status": "ok", "message": None, "account_id": A, "region": EU}
+    ]
+    got.finish(records, coverage)
+
+    home.assert_no_pending_responses()
+    assert got.calls == [9]  # and 3 detail pages
+    assert [
+        (r["account_id"], r["region"], r["rule_name"], r["resource_id"]) for r in records["config_compliance"]
+    ] == [
         (A, HOME, "vpc", "orders"),
         (A, HOME, "vpc", "billing"),
         (B, EU, "roles", "AROAEXAMPLE"),
     ]
-    assert {r["compliance"] for r in got.records} == {"NON_COMPLIANT"}
-    frame("config_compliance", got.records)
-    rows = got.coverage_rows()
+    assert {r["compliance"] for r in records["config_compliance"]} == {"NON_COMPLIANT"}
+    frame("config_compliance", records["config_compliance"])
+    assert coverage[0]["message"] == (
+        f"read account by account: Config aggregator {AGG}: its source last updated FAILED (AccessDenied)"
+    )
+    rows = coverage[1:]
     assert [(r["account_id"], r["region"], r["status"], r["tables"]) for r in rows] == [
         (A, HOME, "ok", ["config_compliance"]),
         (B, EU, "ok", ["config_compliance"]),
@@ -246,7 +275,7 @@ def test_regions_the_aggregator_does_not_aggregate_fall_back() -> None:
     )
     got = aggregator.read(access, CALLER, [HOME], units((A, HOME), (A, EU)))  # type: ignore[arg-type]
     home.assert_no_pending_responses()
-    assert got.covered == {(A, HOME)} and got.records == []
+    assert got.covered == {(A, HOME)} and got.triples == []
     assert got.reasons == {(A, EU): f"Config aggregator {AGG} does not aggregate {EU}"}
 
 
@@ -257,11 +286,11 @@ def test_no_aggregator_in_any_probed_region() -> None:
     got = aggregator.read(access, CALLER, [HOME, EU], units((A, HOME)))  # type: ignore[arg-type]
     for stub in access.stubs.values():
         stub.assert_no_pending_responses()
-    assert got.name is None and got.covered == set() and got.calls == 4
+    assert got.name is None and got.covered == set() and got.calls == [4]
     rows = [
         {"collector": "config_compliance", "status": "ok", "message": None, "account_id": A, "region": HOME}
     ]
-    got.annotate(rows)
+    got.finish({}, rows)
     assert rows[0]["message"] == (
         "read account by account: no Config aggregator of the organization in the caller's account"
     )
@@ -272,25 +301,54 @@ def test_a_failed_aggregator_read_covers_nothing() -> None:
     home = access.stubs[HOME]
     queue_aggregators(home, org_aggregator())
     queue_statuses(home, status(HOME, "SUCCEEDED"), status(EU, "SUCCEEDED"))
+    home.add_client_error(
+        "describe_aggregate_compliance_by_config_rules", "ThrottlingException", "Rate exceeded", 400
+    )
+    got = aggregator.read(access, CALLER, [HOME], units((A, HOME), (A, EU)))  # type: ignore[arg-type]
+    home.assert_no_pending_responses()
+    assert got.covered == set() and got.triples == [] and got.reasons == {}
+    assert got.fallback.startswith(
+        f"reading the Config aggregator {AGG} in {HOME} failed: ThrottlingException: "
+    )
+
+
+def test_failed_details_make_the_covered_account_regions_errors_and_keep_no_row() -> None:
+    access = StubbedAccess()
+    home = access.stubs[HOME]
+    queue_aggregators(home, org_aggregator())
+    queue_statuses(home, status(HOME, "SUCCEEDED"), status(EU, "SUCCEEDED"))
     home.add_response(
         "describe_aggregate_compliance_by_config_rules",
-        {"AggregateComplianceByConfigRules": [by_rule("vpc", A, HOME)]},
+        {"AggregateComplianceByConfigRules": [by_rule("vpc", A, HOME), by_rule("vpc", A, EU)]},
         {"ConfigurationAggregatorName": AGG, "Filters": {"ComplianceType": "NON_COMPLIANT"}},
+    )
+    home.add_response(
+        "get_aggregate_compliance_details_by_config_rule",
+        {"AggregateEvaluationResults": [result("vpc", A, HOME, "AWS::Lambda::Function", "orders")]},
+        details_params("vpc", A, HOME),
     )
     home.add_client_error(
         "get_aggregate_compliance_details_by_config_rule", "AccessDeniedException", "not authorized", 400
     )
     got = aggregator.read(access, CALLER, [HOME], units((A, HOME), (A, EU)))  # type: ignore[arg-type]
+    assert got.covered == {(A, HOME), (A, EU)}
+    records: dict[str, list[dict[str, Any]]] = {}
+    coverage: list[dict[str, Any]] = []
+    got.finish(records, coverage)
     home.assert_no_pending_responses()
-    assert got.covered == set() and got.records == [] and got.reasons == {}
-    assert got.fallback.startswith(
-        f"reading the Config aggregator {AGG} in {HOME} failed: AccessDeniedException: "
+    assert records == {}  # the first rule's rows are dropped with the failure
+    assert [(c["account_id"], c["region"], c["status"], c["error_code"], c["tables"]) for c in coverage] == [
+        (A, EU, "error", "AccessDeniedException", ["config_compliance"]),
+        (A, HOME, "error", "AccessDeniedException", ["config_compliance"]),
+    ]
+    assert coverage[0]["message"].startswith(
+        f"reading compliance from Config aggregator {AGG} in {HOME} failed: "
     )
 
 
 def test_nothing_is_read_without_compliance_units() -> None:
     got = aggregator.read(StubbedAccess(), CALLER, [HOME], [])  # type: ignore[arg-type]
-    assert got.calls == 0 and got.covered == set()
+    assert got.calls == [0] and got.covered == set()
 
 
 # --- crawl level -------------------------------------------------------------------------------
