@@ -59,7 +59,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         [
             ("account_id", STR),
             ("region", STR),  # "global" for IAM
-            ("collector", STR),  # lambda | iam | config | ec2 | logs | cloudwatch | discover | assume
+            ("collector", STR),  # a collector (lambda, config_compliance…), discover or assume
             ("tables", STRS),  # tables this row speaks for (filled when ok, unread when error)
             ("resource_arn", STR),  # null = the whole unit; set = one resource's rows in `tables`
             ("status", STR),  # ok | error | skipped
@@ -156,6 +156,8 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("attached_policy_arns", STRS),
             ("inline_policy_names", STRS),
             ("create_date", TS),
+            # RoleId (AROA…): AWS Config names a role by it in its evaluations (LG-CFG-04)
+            ("role_id", STR),
         ]
     ),
     "policy_documents": pa.schema(

@@ -173,9 +173,11 @@ def read_snapshot(directory: Path) -> tuple[Inventory, Manifest, str]:
 LATER_COLUMNS: dict[str, tuple[str, ...]] = {
     "function_policies": ("qualifier",),
     "config_recorders": ("recording_strategy", "excluded_types"),
+    "roles": ("role_id",),
 }
 """Nullable columns added within the current schema version (issue 12: a policy's qualifier, a
-recorder's strategy); evidence written before them reads them as null: unknown to it."""
+recorder's strategy; issue 13: a role's id); evidence written before them reads them as null:
+unknown to it."""
 
 
 def _with_later_columns(table: str, arrow: pa.Table, version: int) -> pa.Table:

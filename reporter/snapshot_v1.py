@@ -27,6 +27,7 @@ V1_TABLES: tuple[str, ...] = TABLES
 _ADDED_IN_V2: dict[str, tuple[str, ...]] = {
     "function_policies": ("statement", "qualifier"),
     "config_recorders": ("recording_strategy", "excluded_types"),
+    "roles": ("role_id",),
 }
 """Columns version 1 did not have. ``statement`` is rebuilt from the stored elements; the others
 were not read then: a version-1 policy row is the function's own (no qualifier), and a recorder

@@ -48,6 +48,7 @@ from typing import Any, Protocol
 import botocore.config
 import botocore.exceptions
 
+from reporter.aws import aggregator
 from reporter.aws.coverage import coverage_row, discovery_rows, salvaged
 from reporter.aws.discover import Account, Targets
 from reporter.aws.pacing import Limiter
@@ -155,9 +156,14 @@ def crawl(
             for u in plan(list(creds), targets.regions, collectors)
             if u.region == GLOBAL_REGION or u.region in enabled[u.account_id]
         ]
+        # compliance an organization aggregator holds replaces those account-regions' units
+        probe = [run.home, *sorted(enabled.get(targets.caller_account, ()))]
+        agg = aggregator.read(access, targets.caller_account, list(dict.fromkeys(probe)), units, run.config)
+        units = [u for u in units if not agg.covers(u)]
         if progress:
             progress.start(len(units))
         abandoned = _run_units(run, units, creds, pool, threads, result, progress)
+        agg.finish(result.records, result.coverage)  # its details, for the rules config_rules scopes
     finally:
         # Units given up on (timeout) stop at their next request; do not wait for them here.
         pool.shutdown(wait=not abandoned, cancel_futures=True)

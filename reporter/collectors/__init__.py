@@ -6,13 +6,14 @@ from their declared actions (:func:`declared_actions`).
 
 from __future__ import annotations
 
-from reporter.collectors import cloudwatch, config, ec2, iam, lambda_, logs
+from reporter.collectors import cloudwatch, config, config_compliance, ec2, iam, lambda_, logs
 from reporter.collectors.base import Collector
 
 COLLECTORS: tuple[Collector, ...] = (
     lambda_.COLLECTOR,
     iam.COLLECTOR,
     config.COLLECTOR,
+    config_compliance.COLLECTOR,
     ec2.COLLECTOR,
     logs.COLLECTOR,
     cloudwatch.COLLECTOR,

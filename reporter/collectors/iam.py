@@ -65,6 +65,7 @@ def _role_record(ctx: UnitContext, role: dict[str, Any]) -> dict[str, Any]:
         "attached_policy_arns": [p["PolicyArn"] for p in role.get("AttachedManagedPolicies") or []],
         "inline_policy_names": [p["PolicyName"] for p in role.get("RolePolicyList") or []],
         "create_date": created.astimezone(dt.UTC) if isinstance(created, dt.datetime) else None,
+        "role_id": role.get("RoleId"),
     }
 
 

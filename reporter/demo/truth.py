@@ -215,13 +215,30 @@ class _Oracle:
         out.append(
             Expectation("LG-CFG-03", _verdict(not detects), acc.account_id, region, "account", acc.account_id)
         )
+        out.extend(self.config_verdicts())
+        return out
+
+    def config_verdicts(self) -> list[Expectation]:
+        """LG-CFG-04: a fail per NON_COMPLIANT (rule, resource); a pass per function or execution
+        role that a rule evaluated in a region (the demo's evaluator: only where a recorder
+        records it) and that no rule there reports NON_COMPLIANT."""
+        acc, out = self.acc, []
+        execution_roles = {self.acc.role_ids[f.role] for f in acc.spec.functions}
+        evaluated: dict[tuple[str, str, str], bool] = {}
         for region, rule, res in self.evaluations:
-            if res.resource_type in CONFIG_JUDGED_TYPES:
+            if res.resource_type not in CONFIG_JUDGED_TYPES:
+                continue
+            failed = res.compliance == "NON_COMPLIANT"
+            key = (region, res.resource_type, res.resource_id)
+            evaluated[key] = evaluated.get(key, False) or failed
+            if failed:
                 rid = f"{rule}/{res.resource_type}/{res.resource_id}"
-                failed = res.compliance == "NON_COMPLIANT"
-                out.append(
-                    Expectation("LG-CFG-04", _verdict(failed), acc.account_id, region, "config-resource", rid)
-                )
+                out.append(Expectation("LG-CFG-04", "fail", acc.account_id, region, "config-resource", rid))
+        for (region, kind, resource_id), failed in sorted(evaluated.items()):
+            if failed or (kind != LAMBDA_TYPE and resource_id not in execution_roles):
+                continue
+            rid = f"{kind}/{resource_id}"
+            out.append(Expectation("LG-CFG-04", "pass", acc.account_id, region, "config-resource", rid))
         return out
 
 

@@ -408,7 +408,7 @@ def test_plan_puts_the_largest_collectors_first_and_interleaves_accounts() -> No
     assert [u.account_id for u in units[:3]] == [A, B, C]
     iam = [u for u in units if u.collector.name == "iam"]
     assert {u.region for u in iam} == {"global"} and len(iam) == 3
-    assert len(units) == 3 * (len(REGIONS) * 5 + 1)
+    assert len(units) == 3 * (len(REGIONS) * 6 + 1)  # six regional collectors (config split in two)
 
 
 def test_plan_orders_by_the_rank_each_collector_declares() -> None:

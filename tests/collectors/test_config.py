@@ -7,7 +7,7 @@ import boto3
 import botocore.exceptions
 import pytest
 
-from reporter.collectors import config
+from reporter.collectors import config, config_compliance
 from tests.collectors.helpers import (
     DEFAULT_ACCOUNT,
     REGION,
@@ -17,7 +17,7 @@ from tests.collectors.helpers import (
     stubbed,
 )
 
-TYPES = ["COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"]
+TYPES = ["NON_COMPLIANT"]
 
 
 @pytest.fixture
@@ -75,21 +75,24 @@ def test_moto_recorders_and_rules_kept_when_compliance_is_missing(world: None) -
     assert json.loads(rules["admin-roles"]["input_parameters"]) == {
         "managedPolicyArns": "arn:aws:iam::aws:policy/AdministratorAccess"
     }
-    # moto raises NotImplementedError in-process for every compliance read: one Issue, one attempt
-    [issue] = result.issues
-    assert (issue.tables, issue.error_code, issue.resource_arn) == (
-        ("config_compliance",),
-        "NotImplemented",
-        None,
-    )
-    assert "config_compliance" not in result.records
-    assert clients.calls.count("config:GetComplianceDetailsByConfigRule") == 1
+    assert result.issues == [] and "config_compliance" not in result.records
     assert_calls_declared(clients.calls, config.COLLECTOR)
 
 
+def test_moto_compliance_unit_fails_whole_when_moto_lacks_the_details_api(world: None) -> None:
+    # moto raises NotImplementedError in-process for GetComplianceDetailsByConfigRule: the
+    # compliance unit fails (the crawler records it), the recorders and rules above are unaffected
+    clients = RecordingClients()
+    with pytest.raises(NotImplementedError):
+        config_compliance.collect(clients.context())
+    assert clients.calls.count("config:GetComplianceDetailsByConfigRule") == 1
+    assert_calls_declared(clients.calls, config_compliance.COLLECTOR)
+
+
 def test_no_recorder_no_rules(moto: None) -> None:
-    result = config.collect(RecordingClients().context())
-    assert result.records == {} and result.issues == []
+    for collector in (config, config_compliance):
+        result = collector.collect(RecordingClients().context())
+        assert result.records == {} and result.issues == []
 
 
 def test_recording_strategy_and_exclusions_are_recorded(moto: None) -> None:
@@ -157,9 +160,37 @@ def queue_recorders(stub: Any) -> None:
     )
 
 
-def test_full_call_plan_with_compliance_pages() -> None:
+def test_recorders_and_rules_call_plan_reads_no_compliance() -> None:
     ctx, stub = stubbed("config")
     queue_recorders(stub)
+    tagged = rule(
+        "concurrency", Scope={"TagKey": "CostControl", "TagValue": "HighRisk"}, InputParameters="{}"
+    )
+    stub.add_response("describe_config_rules", {"ConfigRules": [rule("vpc")], "NextToken": "t"}, {})
+    stub.add_response("describe_config_rules", {"ConfigRules": [tagged]}, {"NextToken": "t"})
+
+    result = config.collect(ctx)
+
+    stub.assert_no_pending_responses()  # and no compliance call was queued or made
+    assert_records_match_schemas(result)
+    assert result.issues == [] and "config_compliance" not in result.records
+    recorders = {r["recorder_name"]: r for r in result.records["config_recorders"]}
+    assert recorders["started"]["recording"] is False and recorders["started"]["last_status"] == "FAILURE"
+    assert recorders["started"]["resource_types"] == ["AWS::Lambda::Function"]
+    assert (
+        recorders["never-started"]["recording"] is False and recorders["never-started"]["last_status"] is None
+    )
+    rules = {r["rule_name"]: r for r in result.records["config_rules"]}
+    assert (rules["concurrency"]["scope_tag_key"], rules["concurrency"]["scope_tag_value"]) == (
+        "CostControl",
+        "HighRisk",
+    )
+    assert rules["vpc"]["scope_resource_types"] == [] and rules["vpc"]["input_parameters"] is None
+    assert "config:GetComplianceDetailsByConfigRule" not in config.COLLECTOR.actions
+
+
+def test_compliance_call_plan_non_compliant_only_at_page_size_100() -> None:
+    ctx, stub = stubbed("config")
     tagged = rule(
         "concurrency", Scope={"TagKey": "CostControl", "TagValue": "HighRisk"}, InputParameters="{}"
     )
@@ -180,46 +211,33 @@ def test_full_call_plan_with_compliance_pages() -> None:
     )
     stub.add_response(
         "get_compliance_details_by_config_rule",
-        {"EvaluationResults": [evaluation("vpc", "AWS::Lambda::Function", "billing", "COMPLIANT")]},
+        {"EvaluationResults": [evaluation("vpc", "AWS::Lambda::Function", "billing", "NON_COMPLIANT")]},
         {"ConfigRuleName": "vpc", "ComplianceTypes": TYPES, "Limit": 100, "NextToken": "p2"},
     )
     stub.add_response(
         "get_compliance_details_by_config_rule",
-        {"EvaluationResults": [evaluation("concurrency", "AWS::IAM::Role", "AROAEXAMPLE", "NOT_APPLICABLE")]},
+        {"EvaluationResults": [evaluation("concurrency", "AWS::IAM::Role", "AROAEXAMPLE", "NON_COMPLIANT")]},
         {"ConfigRuleName": "concurrency", "ComplianceTypes": TYPES, "Limit": 100},
     )
 
-    result = config.collect(ctx)
+    result = config_compliance.collect(ctx)
 
     stub.assert_no_pending_responses()
     assert_records_match_schemas(result)
-    assert result.issues == []
-    recorders = {r["recorder_name"]: r for r in result.records["config_recorders"]}
-    assert recorders["started"]["recording"] is False and recorders["started"]["last_status"] == "FAILURE"
-    assert recorders["started"]["resource_types"] == ["AWS::Lambda::Function"]
-    assert (
-        recorders["never-started"]["recording"] is False and recorders["never-started"]["last_status"] is None
-    )
-    rules = {r["rule_name"]: r for r in result.records["config_rules"]}
-    assert (rules["concurrency"]["scope_tag_key"], rules["concurrency"]["scope_tag_value"]) == (
-        "CostControl",
-        "HighRisk",
-    )
-    assert rules["vpc"]["scope_resource_types"] == [] and rules["vpc"]["input_parameters"] is None
+    assert result.issues == [] and set(result.records) == {"config_compliance"}
     compliance = [
         (c["rule_name"], c["resource_type"], c["resource_id"], c["compliance"], c["annotation"])
         for c in result.records["config_compliance"]
     ]
     assert compliance == [
         ("vpc", "AWS::Lambda::Function", "orders", "NON_COMPLIANT", "not in a VPC"),
-        ("vpc", "AWS::Lambda::Function", "billing", "COMPLIANT", None),
-        ("concurrency", "AWS::IAM::Role", "AROAEXAMPLE", "NOT_APPLICABLE", None),
+        ("vpc", "AWS::Lambda::Function", "billing", "NON_COMPLIANT", None),
+        ("concurrency", "AWS::IAM::Role", "AROAEXAMPLE", "NON_COMPLIANT", None),
     ]
 
 
-def test_compliance_failure_stops_compliance_reads_and_drops_partial_rows() -> None:
+def test_compliance_failure_fails_the_compliance_unit_only() -> None:
     ctx, stub = stubbed("config")
-    queue_recorders(stub)
     stub.add_response(
         "describe_config_rules", {"ConfigRules": [rule("first"), rule("second"), rule("third")]}, {}
     )
@@ -228,29 +246,34 @@ def test_compliance_failure_stops_compliance_reads_and_drops_partial_rows() -> N
         {"EvaluationResults": [evaluation("first", "AWS::Lambda::Function", "orders", "NON_COMPLIANT")]},
         {"ConfigRuleName": "first", "ComplianceTypes": TYPES, "Limit": 100},
     )
-    stub.add_client_error("get_compliance_details_by_config_rule", "AccessDeniedException", "denied", 403)
+    stub.add_client_error(
+        "get_compliance_details_by_config_rule", "ThrottlingException", "Rate exceeded", 400
+    )
 
-    result = config.collect(ctx)
-
+    with pytest.raises(botocore.exceptions.ClientError, match="Throttling"):
+        config_compliance.collect(ctx)
     stub.assert_no_pending_responses()  # nothing asked about the third rule
-    [issue] = result.issues
-    assert (issue.tables, issue.error_code) == (("config_compliance",), "AccessDeniedException")
-    assert "rule second" in issue.message
-    assert "config_compliance" not in result.records
-    assert len(result.records["config_rules"]) == 3 and len(result.records["config_recorders"]) == 2
+
+    # the recorders-and-rules unit does not read compliance: its verdicts cannot be lost with it
+    ctx, stub = stubbed("config")
+    queue_recorders(stub)
+    stub.add_response("describe_config_rules", {"ConfigRules": [rule("first")]}, {})
+    result = config.collect(ctx)
+    assert len(result.records["config_rules"]) == 1 and len(result.records["config_recorders"]) == 2
 
 
 def test_failing_rule_listing_fails_the_unit() -> None:
-    ctx, stub = stubbed("config")
-    queue_recorders(stub)
-    stub.add_client_error("describe_config_rules", "AccessDeniedException", "denied", 403)
-    with pytest.raises(botocore.exceptions.ClientError, match="AccessDenied"):
-        config.collect(ctx)
+    for collector in (config, config_compliance):
+        ctx, stub = stubbed("config")
+        if collector is config:
+            queue_recorders(stub)
+        stub.add_client_error("describe_config_rules", "AccessDeniedException", "denied", 403)
+        with pytest.raises(botocore.exceptions.ClientError, match="AccessDenied"):
+            collector.collect(ctx)
 
 
 def test_compliance_is_read_only_for_rules_whose_scope_can_include_functions_or_roles() -> None:
     ctx, stub = stubbed("config")
-    queue_recorders(stub)
     s3 = rule("s3-encryption", Scope={"ComplianceResourceTypes": ["AWS::S3::Bucket"]})
     roles = rule("roles", Scope={"ComplianceResourceTypes": ["AWS::IAM::Role", "AWS::IAM::User"]})
     lam = rule("lambda-only", Scope={"ComplianceResourceTypes": ["AWS::Lambda::Function"]})
@@ -262,14 +285,8 @@ def test_compliance_is_read_only_for_rules_whose_scope_can_include_functions_or_
             {"ConfigRuleName": name, "ComplianceTypes": TYPES, "Limit": 100},
         )
 
-    result = config.collect(ctx)
+    result = config_compliance.collect(ctx)
 
     stub.assert_no_pending_responses()
-    # every rule is still recorded: LG-CFG-01..03 judge the deployment, not the evaluations
-    assert [r["rule_name"] for r in result.records["config_rules"]] == [
-        "s3-encryption",
-        "roles",
-        "lambda-only",
-        "any",
-    ]
-    assert config.can_judge_functions_or_roles(s3) is False
+    assert result.records == {}
+    assert config_compliance.can_judge_functions_or_roles(s3) is False

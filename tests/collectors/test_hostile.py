@@ -13,7 +13,7 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from reporter.collectors import cloudwatch, config, ec2, iam, lambda_, logs
+from reporter.collectors import cloudwatch, config, config_compliance, ec2, iam, lambda_, logs
 from tests.collectors.helpers import DEFAULT_ACCOUNT, REGION, assert_records_match_schemas, stubbed
 
 # long, with combining marks, CJK, an emoji, right-to-left text, a quote and a NUL-free control char
@@ -115,6 +115,18 @@ def test_config_empty_pages_and_bare_recorders_rules_and_evaluations() -> None:
     stub.add_response("describe_config_rules", {"ConfigRules": [], "NextToken": "t"}, {})
     rules = [{"ConfigRuleName": name, "Source": {"Owner": "CUSTOM_LAMBDA"}} for name in NAMES]
     stub.add_response("describe_config_rules", {"ConfigRules": rules}, {"NextToken": "t"})
+    result = config.collect(ctx)
+    stub.assert_no_pending_responses()
+    assert_records_match_schemas(result)
+    assert result.issues == []
+    [recorder] = result.records["config_recorders"]
+    assert recorder["recorder_name"] == HOSTILE and recorder["recording"] is False
+    assert recorder["all_supported"] is None and recorder["resource_types"] == []
+    assert [r["rule_name"] for r in result.records["config_rules"]] == NAMES
+
+    ctx, stub = stubbed("config")
+    stub.add_response("describe_config_rules", {"ConfigRules": [], "NextToken": "t"}, {})
+    stub.add_response("describe_config_rules", {"ConfigRules": rules}, {"NextToken": "t"})
     for name in NAMES:
         stub.add_response(
             "get_compliance_details_by_config_rule", {"EvaluationResults": [], "NextToken": "e"}, None
@@ -126,15 +138,11 @@ def test_config_empty_pages_and_bare_recorders_rules_and_evaluations() -> None:
         }
         stub.add_response("get_compliance_details_by_config_rule", {"EvaluationResults": [evaluation]}, None)
 
-    result = config.collect(ctx)
+    result = config_compliance.collect(ctx)
 
     stub.assert_no_pending_responses()
     assert_records_match_schemas(result)
     assert result.issues == []
-    [recorder] = result.records["config_recorders"]
-    assert recorder["recorder_name"] == HOSTILE and recorder["recording"] is False
-    assert recorder["all_supported"] is None and recorder["resource_types"] == []
-    assert [r["rule_name"] for r in result.records["config_rules"]] == NAMES
     assert [
         (c["rule_name"], c["resource_id"], c["compliance"]) for c in result.records["config_compliance"]
     ] == [(n, n, None) for n in NAMES]

@@ -18,7 +18,7 @@ from tests.collectors.helpers import (
     zip_bytes,
 )
 
-NAMES = ("lambda", "iam", "config", "ec2", "logs", "cloudwatch")
+NAMES = ("lambda", "iam", "config", "config_compliance", "ec2", "logs", "cloudwatch")
 
 
 def test_registry_holds_each_service_once() -> None:
@@ -37,7 +37,7 @@ def test_collector_declaration(collector: Collector) -> None:
     for action in collector.actions:
         service, _, operation = action.partition(":")
         # IAM action prefixes equal the boto3 service names for these six services
-        assert service == collector.name
+        assert service == collector.name.removesuffix("_compliance")
         assert operation in operation_names(service), action
     for table in collector.tables:
         columns = SCHEMAS[table].names
@@ -85,6 +85,13 @@ def test_every_call_of_every_collector_is_declared(moto: None) -> None:
     session.client("logs").create_log_group(logGroupName="/aws/lambda/f")
     for collector in COLLECTORS:
         clients = RecordingClients(session)
+        if collector.name == "config_compliance":
+            # moto lacks GetComplianceDetailsByConfigRule (NotImplementedError in-process): the
+            # calls made until then are still checked; the stubbed tests cover the rest
+            with pytest.raises(NotImplementedError):
+                collector.collect(clients.context())
+            assert_calls_declared(clients.calls, collector)
+            continue
         result = collector.collect(clients.context())
         assert_records_match_schemas(result)
         assert set(result.records) <= set(collector.tables)

@@ -6,7 +6,19 @@ from typing import Any
 
 import pytest
 
-from tests.rules.helpers import ACCT, OTHER_ACCT, REGION, REGION2, judge, only, unit
+from tests.rules.helpers import (
+    ACCT,
+    OTHER_ACCT,
+    REGION,
+    REGION2,
+    fn_arn,
+    function,
+    judge,
+    only,
+    role,
+    role_arn,
+    unit,
+)
 
 CONFIG_TABLES = ("config_recorders", "config_rules", "config_compliance")
 GUIDE_RULE_2_PARAMETERS = (
@@ -239,23 +251,146 @@ def _evaluation(rule: str, rtype: str, rid: str, compliance: str) -> dict[str, A
     }
 
 
-def test_cfg_04_imports_evaluations_of_functions_and_roles() -> None:
-    records = {
+def _compliance_units(*regions: str, status: str = "ok") -> list[dict[str, Any]]:
+    return [
+        unit(
+            "config_compliance",
+            ["config_compliance"],
+            region=r,
+            status=status,
+            error_code="ThrottlingException" if status == "error" else None,
+            message="Rate exceeded (after 3 attempts)" if status == "error" else None,
+        )
+        for r in regions
+    ]
+
+
+def _scoped_rule(name: str, identifier: str, region: str = REGION, **scope: Any) -> dict[str, Any]:
+    return {
+        **_rule(name, identifier, region),
+        "scope_resource_types": scope.get("types", []),
+        "scope_tag_key": scope.get("tag_key"),
+        "scope_tag_value": scope.get("tag_value"),
+    }
+
+
+def _cfg_04_world() -> dict[str, list[dict[str, Any]]]:
+    """Hand-written: REGION records everything (IAM included) and deploys a Lambda rule, a role
+    rule and an S3 rule; Config reports function api and role worker-role NON_COMPLIANT, and a
+    bucket, which LG-CFG-04 ignores. REGION2 records functions only; its compliance read failed."""
+    roles = [
+        role("api-role", role_id="AROAAPI"),
+        role("worker-role", role_id="AROAWORKER"),
+        role("unused-role", role_id="AROAUNUSED"),  # no function uses it: no pass row
+        role("lonely-role", role_id="AROALONELY"),  # eu-only's, in REGION2
+    ]
+    return {
+        "coverage": [*_config_ran(REGION, REGION2), *_compliance_units(REGION)]
+        + _compliance_units(REGION2, status="error"),
+        "config_recorders": [_recorder(REGION), _recorder(REGION2, include_global=False)],
+        "config_rules": [
+            _scoped_rule("lambda-inside-vpc", "LAMBDA_INSIDE_VPC"),
+            _scoped_rule("iam-check", "IAM_ROLE_MANAGED_POLICY_CHECK", types=["AWS::IAM::Role"]),
+            _scoped_rule("s3-check", "S3_BUCKET_VERSIONING_ENABLED", types=["AWS::S3::Bucket"]),
+            _scoped_rule("lambda-inside-vpc", "LAMBDA_INSIDE_VPC", REGION2),
+        ],
         "config_compliance": [
             _evaluation("lambda-inside-vpc", "AWS::Lambda::Function", "api", "NON_COMPLIANT"),
-            _evaluation("lambda-inside-vpc", "AWS::Lambda::Function", "worker", "COMPLIANT"),
-            _evaluation("lambda-inside-vpc", "AWS::Lambda::Function", "new", "INSUFFICIENT_DATA"),
-            _evaluation("iam-check", "AWS::IAM::Role", "AROAEXAMPLE", "NOT_APPLICABLE"),
+            _evaluation("iam-check", "AWS::IAM::Role", "AROAWORKER", "NON_COMPLIANT"),
+            _evaluation("iam-check", "AWS::IAM::Role", "AROAUNUSED", "NON_COMPLIANT"),
             _evaluation("s3-check", "AWS::S3::Bucket", "bucket", "NON_COMPLIANT"),
-        ]
+        ],
+        "functions": [
+            function("api"),
+            function("worker"),
+            function("eu-only", region=REGION2, role="lonely-role"),
+        ],
+        "roles": roles,
     }
-    findings = judge(records, "LG-CFG-04")
-    assert len(findings) == 2
+
+
+def test_cfg_04_fails_non_compliant_and_passes_what_a_rule_evaluates_without_complaint() -> None:
+    findings = judge(_cfg_04_world(), "LG-CFG-04")
+
     api = only(findings, "LG-CFG-04", "lambda-inside-vpc/AWS::Lambda::Function/api")
     assert api["status"] == "fail" and api["resource_type"] == "config-resource"
+    assert api["resource_arn"] == fn_arn("api")
     assert (
         api["reason"]
         == "AWS Config rule lambda-inside-vpc reports Lambda function api NON_COMPLIANT: not in a VPC"
     )
     assert "--config-rule-name lambda-inside-vpc --compliance-types NON_COMPLIANT" in api["remediation"]
-    assert only(findings, "LG-CFG-04", "lambda-inside-vpc/AWS::Lambda::Function/worker")["status"] == "pass"
+    worker = only(findings, "LG-CFG-04", "AWS::Lambda::Function/worker")
+    assert worker["status"] == "pass" and worker["resource_arn"] == fn_arn("worker")
+    assert worker["reason"] == (
+        f"No AWS Config rule in {ACCT}/{REGION} reports Lambda function worker NON_COMPLIANT"
+        " (rules that evaluate it: lambda-inside-vpc)"
+    )
+    # roles by RoleId, judged where IAM is recorded (REGION) by the role-scoped rule only
+    api_role = only(findings, "LG-CFG-04", "AWS::IAM::Role/AROAAPI")
+    assert (api_role["status"], api_role["region"]) == ("pass", REGION)
+    assert "(rules that evaluate it: iam-check)" in api_role["reason"]
+    worker_role = only(findings, "LG-CFG-04", "iam-check/AWS::IAM::Role/AROAWORKER")
+    assert worker_role["status"] == "fail" and worker_role["resource_arn"] == role_arn("worker-role")
+    assert "IAM role worker-role (AROAWORKER) NON_COMPLIANT" in worker_role["reason"]
+    # a non-compliant role that runs no function is still reported; a compliant one is not judged
+    assert only(findings, "LG-CFG-04", "iam-check/AWS::IAM::Role/AROAUNUSED")["status"] == "fail"
+    assert not findings["resource_id"].str.contains("bucket").any()
+    # IAM is global: eu-only's role is judged where roles are recorded, not where the function runs
+    lonely = only(findings, "LG-CFG-04", "AWS::IAM::Role/AROALONELY")
+    assert (lonely["status"], lonely["region"]) == ("pass", REGION)
+    assert "AWS::Lambda::Function/api" not in set(findings["resource_id"])  # its fail stands alone
+    # REGION2's compliance read failed: its function is an error, never a pass
+    eu_only = only(findings, "LG-CFG-04", "AWS::Lambda::Function/eu-only")
+    assert eu_only["status"] == "error" and "ThrottlingException" in eu_only["reason"]
+    assert len(findings) == 7
+
+
+def test_cfg_04_judges_only_where_recorded_and_by_rules_that_can_evaluate_the_resource() -> None:
+    world = _cfg_04_world()
+    # REGION records only S3 buckets; REGION2's recorder is stopped: nothing is evaluated
+    world["config_recorders"] = [
+        _recorder(REGION, resource_types=["AWS::S3::Bucket"]),
+        _recorder(REGION2, recording=False),
+    ]
+    world["config_compliance"] = []
+    world["coverage"] = [*_config_ran(REGION, REGION2), *_compliance_units(REGION, REGION2)]
+    assert judge(world, "LG-CFG-04").empty
+
+
+def test_cfg_04_a_tag_scoped_rule_evaluates_only_tagged_functions_and_no_role() -> None:
+    world = _cfg_04_world()
+    world["config_rules"] = [
+        _scoped_rule("high-risk", "LAMBDA_CONCURRENCY_CHECK", tag_key="CostControl", tag_value="HighRisk"),
+        _scoped_rule("custom-any", "arn:aws:lambda:eu-west-1:111111111111:function:check", tag_key="x"),
+    ]
+    world["config_rules"][1]["source_owner"] = "CUSTOM_LAMBDA"
+    world["coverage"] = [*_config_ran(REGION, REGION2), *_compliance_units(REGION, REGION2)]
+    world["functions"] = [function("api", tags={"CostControl": "HighRisk"}), function("worker")]
+    world["config_compliance"] = []
+    findings = judge(world, "LG-CFG-04")
+    assert list(findings["resource_id"]) == ["AWS::Lambda::Function/api"]
+    assert only(findings, "LG-CFG-04", "AWS::Lambda::Function/api")["status"] == "pass"
+
+
+def test_cfg_04_without_role_ids_judges_no_role_but_keeps_config_failures() -> None:
+    world = _cfg_04_world()
+    for r in world["roles"]:
+        r["role_id"] = None  # evidence written before roles.role_id was read
+    findings = judge(world, "LG-CFG-04")
+    assert not findings["resource_id"].str.startswith("AWS::IAM::Role/").any()
+    worker_role = only(findings, "LG-CFG-04", "iam-check/AWS::IAM::Role/AROAWORKER")
+    assert worker_role["status"] == "fail" and "IAM role AROAWORKER NON_COMPLIANT" in worker_role["reason"]
+
+
+def test_a_failed_compliance_unit_errs_lg_cfg_04_only_and_keeps_lg_cfg_01_to_03() -> None:
+    # REGION2's compliance read failed (ThrottlingException); its recorders and rules were read
+    findings = judge(_cfg_04_world(), "LG-CFG-01", "LG-CFG-02", "LG-CFG-04")
+    region2 = findings[findings["region"] == REGION2]
+    assert set(region2[region2["status"] == "error"]["rule_id"]) == {"LG-CFG-04"}
+    # REGION2 records functions, not roles; REGION records roles for the account: LG-CFG-01 passes
+    assert only(region2, "LG-CFG-01")["status"] == "pass"
+    assert only(region2, "LG-CFG-02")["status"] == "pass"
+    assert only(findings, "LG-CFG-04", "AWS::Lambda::Function/eu-only")["status"] == "error"
+    # and REGION's LG-CFG-04 verdicts, read there, are untouched
+    assert only(findings, "LG-CFG-04", "AWS::Lambda::Function/worker")["status"] == "pass"
