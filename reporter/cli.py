@@ -235,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.print_policy:
             from reporter.audit_policy import audit_policy_json
 
-            print(audit_policy_json())
+            print(audit_policy_json(args.role_name or Settings().role_name))
             return EXIT_OK
         settings = settings_from_args(args)
         # Before the pipeline is even imported: a bad input is reported in well under a second.

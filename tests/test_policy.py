@@ -33,3 +33,17 @@ def test_every_declared_action_is_a_read() -> None:
         for action in collector.actions:
             service, operation = action.split(":")
             assert is_read_operation(service, operation), action
+
+
+def test_starting_identity_may_assume_the_audit_role_and_only_it() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "reporter", "--print-policy", "--role-name", "ReporterAudit"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    statements = {s["Sid"]: s for s in json.loads(proc.stdout)["Statement"]}
+    assume = statements["ReporterAssumeAuditRoleStartingIdentityOnly"]
+    assert assume["Action"] == ["sts:AssumeRole"]
+    assert assume["Resource"] == "arn:*:iam::*:role/ReporterAudit"
+    assert all("sts:AssumeRole" not in s["Action"] for sid, s in statements.items() if sid != assume["Sid"])
