@@ -26,9 +26,12 @@ How a run goes, on one in-memory DuckDB connection:
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -37,6 +40,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from reporter.errors import UserError
 from reporter.findings import FINDING_COLUMNS
 from reporter.inventory import TABLES, Inventory, to_arrow
 from reporter.rules.catalog import (
@@ -64,7 +68,8 @@ from reporter.rules.catalog import (
 )
 from reporter.rules.data import load_admin_policies, load_runtimes
 from reporter.rules.error_rows import apply_errors, expanded_reads
-from reporter.settings import Settings
+from reporter.rules.partition import account_batches, batch_tables, in_order
+from reporter.settings import Settings, judging_problems
 
 __all__ = [
     "GUIDE_SECTIONS",
@@ -109,22 +114,81 @@ _META_FIELDS: list[pa.Field[Any]] = [
 def run_rules(
     inventory: Inventory, settings: Settings, *, rules: Sequence[Rule] | None = None
 ) -> pd.DataFrame:
-    """Judge ``inventory``: FINDING_COLUMNS + guide_section, one row per (rule, resource), sorted."""
+    """Judge ``inventory``: FINDING_COLUMNS + guide_section, one row per (rule, resource), sorted.
+
+    With ``settings.rules_partition_functions`` set, the accounts are judged in batches
+    (reporter/rules/partition.py) and each rule's rows put end to end: the same frame, with the
+    working memory of one batch at a time. ``settings.rules_memory_limit`` caps DuckDB's buffer
+    manager, which spills to ``settings.spill_dir`` past it.
+    """
+    problems = judging_problems(settings)
+    if problems:
+        raise UserError(problems[0][1])
     catalog = tuple(sorted(load_catalog() if rules is None else rules, key=lambda r: r.id))
     parameters = settings.rule_parameters()
+    tables = _input_tables(inventory, catalog)
+    batches = account_batches(tables, settings.rules_partition_functions)
+    with _spill_dir(settings) as spill:
+        if batches is None:
+            results = _judge(tables, catalog, parameters, settings, spill)
+        else:
+            pieces = [_judge(batch_tables(tables, b), catalog, parameters, settings, spill) for b in batches]
+            results = _joined(pieces, ordered=in_order(batches))
+    del tables
+    return _findings(inventory, catalog, results)
+
+
+def _judge(
+    tables: dict[str, pa.Table],
+    catalog: Sequence[Rule],
+    parameters: dict[str, Any],
+    settings: Settings,
+    spill: Path | None,
+) -> list[pa.Table]:
+    """Each rule's rows over ``tables``, error rows applied, on a connection of its own."""
     # Rows are sorted per rule: insertion order need not be kept, which lets DuckDB work in parallel.
-    con = duckdb.connect(config={"preserve_insertion_order": False})
+    config: dict[str, Any] = {"preserve_insertion_order": False}
+    if settings.rules_memory_limit is not None:
+        config["memory_limit"] = settings.rules_memory_limit
+    if spill is not None:
+        config["temp_directory"] = str(spill)
+    con = duckdb.connect(config=config)
     try:
-        tables = _input_tables(inventory, catalog)
         _prepare(con, tables)
         results = _run_all(con, tables, catalog, parameters)
         con.register("rule_results", pa.concat_tables(results) if results else ROW_SCHEMA.empty_table())
         _validate(con)
         apply_errors(con)
-        results = _with_errors(con, catalog, results)
-        return _findings(inventory, catalog, results)
+        return _with_errors(con, catalog, results)
     finally:
         con.close()
+
+
+@contextmanager
+def _spill_dir(settings: Settings) -> Iterator[Path | None]:
+    """Where DuckDB spills: ``settings.spill_dir``, or with a memory limit and no directory named,
+    a fresh one in the system temp, removed afterwards (an in-memory DuckDB would otherwise spill
+    to ``.tmp`` in the working directory). Without a limit DuckDB keeps its defaults."""
+    if settings.spill_dir is not None:
+        settings.spill_dir.mkdir(parents=True, exist_ok=True)
+        yield settings.spill_dir
+    elif settings.rules_memory_limit is not None:
+        with tempfile.TemporaryDirectory(prefix="reporter-spill-") as path:
+            yield Path(path)
+    else:
+        yield None
+
+
+def _joined(pieces: list[list[pa.Table]], *, ordered: bool) -> list[pa.Table]:
+    """Each rule's rows from every batch, end to end (zero-copy); sorted again only when the
+    batches' accounts interleave (accounts linked across the order, see partition.in_order)."""
+    out: list[pa.Table] = []
+    for i in range(len(pieces[0])):
+        rows = pa.concat_tables([piece[i] for piece in pieces])
+        out.append(rows if ordered else _sorted(rows))
+        for piece in pieces:
+            piece[i] = ROW_SCHEMA.empty_table()  # the batch's copy is now held once, in ``rows``
+    return out
 
 
 def _input_tables(inventory: Inventory, catalog: Sequence[Rule]) -> dict[str, pa.Table]:
