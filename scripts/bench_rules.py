@@ -17,6 +17,11 @@ peak RSS ≤ 2 GB.
 Modes: ``shared`` gives the roles' inline policies 200 distinct documents (the document cache's
 best case); ``realistic`` gives every role its own document (20,000 distinct ones), as real
 organizations do. ``both`` (default) runs each in its own process, so each peak RSS is its own.
+
+``--scale 50000,250000,500000`` measures instead the rules stage's peak RSS by size, with and
+without the bound (batches of ``--batch`` functions, DuckDB ``--memory-limit``), each in a fresh
+process, checks the bounded peak against the ceiling it prints and extrapolates to 1,000,000
+functions (scripts/bench_rules_scale.py).
 """
 
 from __future__ import annotations
@@ -77,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         "unbounded and bounded, extrapolated to 1,000,000 (scripts/bench_rules_scale.py)",
     )
     parser.add_argument("--batch", type=int, default=50_000, help="--scale: functions a batch (bounded)")
-    parser.add_argument("--memory-limit", default="2GB", help="--scale: DuckDB memory_limit (bounded)")
+    parser.add_argument("--memory-limit", default="1GB", help="--scale: DuckDB memory_limit (bounded)")
     args = parser.parse_args(argv)
     if args.scale:
         from bench_rules_scale import scale

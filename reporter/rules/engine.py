@@ -26,12 +26,9 @@ How a run goes, on one in-memory DuckDB connection:
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -67,6 +64,7 @@ from reporter.rules.catalog import (
     strip_sql,
 )
 from reporter.rules.data import load_admin_policies, load_runtimes
+from reporter.rules.database import database
 from reporter.rules.error_rows import apply_errors, expanded_reads
 from reporter.rules.partition import account_batches, batch_tables, in_order
 from reporter.settings import Settings, judging_problems
@@ -128,31 +126,25 @@ def run_rules(
     parameters = settings.rule_parameters()
     tables = _input_tables(inventory, catalog)
     batches = account_batches(tables, settings.rules_partition_functions)
-    with _spill_dir(settings) as spill:
+    with database(settings) as db:
         if batches is None:
-            results = _judge(tables, catalog, parameters, settings, spill)
+            results = _judge(db, tables, catalog, parameters)
         else:
-            pieces = [_judge(batch_tables(tables, b), catalog, parameters, settings, spill) for b in batches]
+            pieces = [_judge(db, batch_tables(tables, b), catalog, parameters) for b in batches]
             results = _joined(pieces, ordered=in_order(batches))
     del tables
     return _findings(inventory, catalog, results)
 
 
 def _judge(
+    db: duckdb.DuckDBPyConnection,
     tables: dict[str, pa.Table],
     catalog: Sequence[Rule],
     parameters: dict[str, Any],
-    settings: Settings,
-    spill: Path | None,
 ) -> list[pa.Table]:
-    """Each rule's rows over ``tables``, error rows applied, on a connection of its own."""
-    # Rows are sorted per rule: insertion order need not be kept, which lets DuckDB work in parallel.
-    config: dict[str, Any] = {"preserve_insertion_order": False}
-    if settings.rules_memory_limit is not None:
-        config["memory_limit"] = settings.rules_memory_limit
-    if spill is not None:
-        config["temp_directory"] = str(spill)
-    con = duckdb.connect(config=config)
+    """Each rule's rows over ``tables``, error rows applied. Registered tables, views and the
+    error rows' temp tables are local to a connection: a fresh cursor starts each batch clean."""
+    con = db.cursor()
     try:
         _prepare(con, tables)
         results = _run_all(con, tables, catalog, parameters)
@@ -162,21 +154,6 @@ def _judge(
         return _with_errors(con, catalog, results)
     finally:
         con.close()
-
-
-@contextmanager
-def _spill_dir(settings: Settings) -> Iterator[Path | None]:
-    """Where DuckDB spills: ``settings.spill_dir``, or with a memory limit and no directory named,
-    a fresh one in the system temp, removed afterwards (an in-memory DuckDB would otherwise spill
-    to ``.tmp`` in the working directory). Without a limit DuckDB keeps its defaults."""
-    if settings.spill_dir is not None:
-        settings.spill_dir.mkdir(parents=True, exist_ok=True)
-        yield settings.spill_dir
-    elif settings.rules_memory_limit is not None:
-        with tempfile.TemporaryDirectory(prefix="reporter-spill-") as path:
-            yield Path(path)
-    else:
-        yield None
 
 
 def _joined(pieces: list[list[pa.Table]], *, ordered: bool) -> list[pa.Table]:

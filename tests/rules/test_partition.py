@@ -18,6 +18,7 @@ import pytest
 from reporter.errors import UserError
 from reporter.inventory import Inventory
 from reporter.rules import engine
+from reporter.rules.database import spill_dir
 from reporter.rules.engine import run_rules
 from reporter.rules.partition import account_batches, in_order
 from reporter.settings import Settings
@@ -171,24 +172,24 @@ def test_memory_limit_and_spill_dir_reach_duckdb(monkeypatch: pytest.MonkeyPatch
         seen.append(dict(config or {}))
         return connect(database, config=config or {})
 
-    monkeypatch.setattr(engine.duckdb, "connect", recording)
+    monkeypatch.setattr(duckdb, "connect", recording)
     inventory = Inventory.from_records(_organization())
     spill = tmp_path / "spill"
     bounded = replace(ONE_PIECE, rules_memory_limit="256MB", spill_dir=spill, rules_partition_functions=1)
     parted = run_rules(inventory, bounded)
     judging = [c for c in seen if "memory_limit" in c]
-    assert len(judging) == 2  # one connection a batch
+    assert len(judging) == 1  # one database; each batch judged on a cursor of it
     assert all(c["memory_limit"] == "256MB" and c["temp_directory"] == str(spill) for c in judging)
     assert spill.is_dir()
-    monkeypatch.setattr(engine.duckdb, "connect", connect)
+    monkeypatch.setattr(duckdb, "connect", connect)
     pd.testing.assert_frame_equal(parted, run_rules(inventory, ONE_PIECE))
 
 
 def test_a_limit_without_a_directory_spills_to_a_temporary_one() -> None:
-    with engine._spill_dir(replace(ONE_PIECE, rules_memory_limit="1GB")) as spill:
+    with spill_dir(replace(ONE_PIECE, rules_memory_limit="1GB")) as spill:
         assert spill is not None and spill.is_dir() and spill.name.startswith("reporter-spill-")
     assert not spill.exists()
-    with engine._spill_dir(ONE_PIECE) as none:
+    with spill_dir(ONE_PIECE) as none:
         assert none is None  # no limit: DuckDB's defaults, as before
 
 
