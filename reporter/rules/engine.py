@@ -5,7 +5,10 @@ one row per (rule, resource), status pass / fail / error (waivers are applied la
 reporter.waivers), sorted by (rule_id, account_id, region, resource_id) so findings.json is
 byte-reproducible.
 
-How a run goes, on one in-memory DuckDB connection:
+How a run goes, on one in-memory DuckDB database (reporter/rules/database.py: its memory limit
+and spill directory come from the settings); steps 1–4 run once, or once per batch of accounts
+when ``rules_partition_functions`` is set (reporter/rules/partition.py), each batch's rows of a
+rule put end to end after the previous batch's:
 
 1. Every inventory table is registered explicitly (Arrow, zero-copy), plus ``runtimes`` and
    ``admin_policies`` from the dated data files (reporter/rules/data.py) and ``rule_meta``; the

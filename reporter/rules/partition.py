@@ -4,8 +4,8 @@ Every rule, view and error-row step joins rows within one account: on ``account_
 an ARN that names the account (a function's ARN, its execution role's ARN), with the static tables
 (``runtimes``, ``admin_policies``, ``rule_meta``) shared by all. So judging the accounts batch by
 batch gives the rows judging them together gives, provided the ARN joins stay inside a batch.
-Lambda requires the execution role to be in the function's account, yet the inventory is not
-trusted on that: :data:`_LINKS` lists every join on a key other than ``account_id`` (checked
+An execution role normally sits in its function's account, yet nothing here relies on it:
+:data:`_LINKS` lists every join on a key other than ``account_id`` (checked
 against queries/rules, queries/views and reporter/rules/error_rows.py), and accounts whose rows
 meet through one of them are judged in the same batch. A rule that joins across accounts by
 another key must add its link here; the equality tests (tests/rules/test_partition.py) run the
