@@ -31,6 +31,12 @@ def test_the_example_config_loads_and_reaches_rule_parameters() -> None:
         ("[weights]\nhigh = -1", "non-negative"),
         ("regions = 'us-east-1'", "list of strings"),
         ("workers = true", "must be int"),
+        ("rules_memory_limit = 'plenty'", "must be a size like 4GB"),
+        ("rules_memory_limit = '80%'", "must be a size like 4GB"),
+        ("rules_memory_limit = 4", "must be str"),
+        ("rules_partition_functions = -5", "0 \\(one batch\\) or more"),
+        ("rules_partition_functions = '50k'", "must be int"),
+        ("spill_dir = 7", "must be a directory path"),
     ],
 )
 def test_bad_config_is_one_line_user_error(tmp_path: Path, text: str, message: str) -> None:
@@ -77,3 +83,44 @@ def test_invalid_toml_names_its_line(tmp_path: Path) -> None:
     path.write_text("workers = 4\nregions = ['a'\nunit_timeout_s = 5\n")
     with pytest.raises(UserError, match=rf"^{path}:3: invalid TOML: .*line 3"):
         load_config(path, Settings())
+
+
+def test_judging_at_scale_settings_load(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    spill = tmp_path / "spill"
+    path.write_text(
+        f"rules_memory_limit = '4GB'\nrules_partition_functions = 50000\nspill_dir = '{spill.as_posix()}'\n"
+    )
+    settings = load_config(path, Settings())
+    assert (settings.rules_memory_limit, settings.rules_partition_functions) == ("4GB", 50_000)
+    assert settings.spill_dir == spill
+    # the defaults judge in one piece with DuckDB's own limit, as before
+    assert (Settings().rules_memory_limit, Settings().rules_partition_functions, Settings().spill_dir) == (
+        None,
+        0,
+        None,
+    )
+
+
+def test_a_spill_dir_that_is_a_file_is_a_config_error_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    file = tmp_path / "taken"
+    file.write_text("")
+    path.write_text(f"workers = 4\nspill_dir = '{file.as_posix()}'\n")
+    with pytest.raises(UserError, match=r"c.toml:2: 'spill_dir' .* is a file"):
+        load_config(path, Settings())
+
+
+def test_a_bad_judging_setting_exits_2_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from reporter.cli import main
+
+    path = tmp_path / "c.toml"
+    path.write_text("rules_memory_limit = 'lots'\n")
+    snapshot = Path(__file__).parent / "data" / "snapshot_v1"
+    out = tmp_path / "out"
+    assert main(["--from-snapshot", str(snapshot), "--config", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "rules_memory_limit" in err and len(err.splitlines()) == 1
+    assert not (out / "findings.json").exists()

@@ -5,7 +5,10 @@ one row per (rule, resource), status pass / fail / error (waivers are applied la
 reporter.waivers), sorted by (rule_id, account_id, region, resource_id) so findings.json is
 byte-reproducible.
 
-How a run goes, on one in-memory DuckDB connection:
+How a run goes, on one in-memory DuckDB database (reporter/rules/database.py: its memory limit
+and spill directory come from the settings); steps 1–4 run once, or once per batch of accounts
+when ``rules_partition_functions`` is set (reporter/rules/partition.py), each batch's rows of a
+rule put end to end after the previous batch's:
 
 1. Every inventory table is registered explicitly (Arrow, zero-copy), plus ``runtimes`` and
    ``admin_policies`` from the dated data files (reporter/rules/data.py) and ``rule_meta``; the
@@ -37,6 +40,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from reporter.errors import UserError
 from reporter.findings import FINDING_COLUMNS
 from reporter.inventory import TABLES, Inventory, to_arrow
 from reporter.rules.catalog import (
@@ -63,8 +67,10 @@ from reporter.rules.catalog import (
     strip_sql,
 )
 from reporter.rules.data import load_admin_policies, load_runtimes
+from reporter.rules.database import database
 from reporter.rules.error_rows import apply_errors, expanded_reads
-from reporter.settings import Settings
+from reporter.rules.partition import account_batches, batch_tables, in_order
+from reporter.settings import Settings, judging_problems
 
 __all__ = [
     "GUIDE_SECTIONS",
@@ -109,22 +115,60 @@ _META_FIELDS: list[pa.Field[Any]] = [
 def run_rules(
     inventory: Inventory, settings: Settings, *, rules: Sequence[Rule] | None = None
 ) -> pd.DataFrame:
-    """Judge ``inventory``: FINDING_COLUMNS + guide_section, one row per (rule, resource), sorted."""
+    """Judge ``inventory``: FINDING_COLUMNS + guide_section, one row per (rule, resource), sorted.
+
+    With ``settings.rules_partition_functions`` set, the accounts are judged in batches
+    (reporter/rules/partition.py) and each rule's rows put end to end: the same frame, with the
+    working memory of one batch at a time. ``settings.rules_memory_limit`` caps DuckDB's buffer
+    manager, which spills to ``settings.spill_dir`` past it.
+    """
+    problems = judging_problems(settings)
+    if problems:
+        raise UserError(problems[0][1])
     catalog = tuple(sorted(load_catalog() if rules is None else rules, key=lambda r: r.id))
     parameters = settings.rule_parameters()
-    # Rows are sorted per rule: insertion order need not be kept, which lets DuckDB work in parallel.
-    con = duckdb.connect(config={"preserve_insertion_order": False})
+    tables = _input_tables(inventory, catalog)
+    batches = account_batches(tables, settings.rules_partition_functions)
+    with database(settings) as db:
+        if batches is None:
+            results = _judge(db, tables, catalog, parameters)
+        else:
+            pieces = [_judge(db, batch_tables(tables, b), catalog, parameters) for b in batches]
+            results = _joined(pieces, ordered=in_order(batches))
+    del tables
+    return _findings(inventory, catalog, results)
+
+
+def _judge(
+    db: duckdb.DuckDBPyConnection,
+    tables: dict[str, pa.Table],
+    catalog: Sequence[Rule],
+    parameters: dict[str, Any],
+) -> list[pa.Table]:
+    """Each rule's rows over ``tables``, error rows applied. Registered tables, views and the
+    error rows' temp tables are local to a connection: a fresh cursor starts each batch clean."""
+    con = db.cursor()
     try:
-        tables = _input_tables(inventory, catalog)
         _prepare(con, tables)
         results = _run_all(con, tables, catalog, parameters)
         con.register("rule_results", pa.concat_tables(results) if results else ROW_SCHEMA.empty_table())
         _validate(con)
         apply_errors(con)
-        results = _with_errors(con, catalog, results)
-        return _findings(inventory, catalog, results)
+        return _with_errors(con, catalog, results)
     finally:
         con.close()
+
+
+def _joined(pieces: list[list[pa.Table]], *, ordered: bool) -> list[pa.Table]:
+    """Each rule's rows from every batch, end to end (zero-copy); sorted again only when the
+    batches' accounts interleave (accounts linked across the order, see partition.in_order)."""
+    out: list[pa.Table] = []
+    for i in range(len(pieces[0])):
+        rows = pa.concat_tables([piece[i] for piece in pieces])
+        out.append(rows if ordered else _sorted(rows))
+        for piece in pieces:
+            piece[i] = ROW_SCHEMA.empty_table()  # the batch's copy is now held once, in ``rows``
+    return out
 
 
 def _input_tables(inventory: Inventory, catalog: Sequence[Rule]) -> dict[str, pa.Table]:
