@@ -35,7 +35,16 @@ def test_executor_values(value: str, spec: ExecutorSpec) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["", "threads", "dask", "dask://host", "dask://host:", "dask://host:99999", "dask-local:0", "dask-local:x"],
+    [
+        "",
+        "threads",
+        "dask",
+        "dask://host",
+        "dask://host:",
+        "dask://host:99999",
+        "dask-local:0",
+        "dask-local:x",
+    ],
 )
 def test_malformed_executor_is_one_problem(value: str) -> None:
     problems = executor_problems(value, "handover")

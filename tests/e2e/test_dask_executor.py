@@ -15,7 +15,6 @@ from typing import Any
 
 import boto3
 import pyarrow as pa
-import pytest
 from distributed import Client
 
 from reporter.acquire import collect
