@@ -204,7 +204,9 @@ def _outcome(future: Any, unit: Unit, monitor: CallMonitor) -> tuple[CollectResu
     try:
         out: TaskOutcome = future.result()
     except KilledWorker as exc:
-        return None, failed_row(unit, "WorkerLost", f"every Dask worker that ran this unit died ({exc})")
+        times = exc.allowed_failures + 1
+        message = f"the Dask workers running this unit died {times} times (the scheduler's allowed-failures)"
+        return None, failed_row(unit, "WorkerLost", message)
     except Exception as exc:  # the task itself failed (e.g. a worker that cannot import reporter)
         return None, failed_row(unit, error_code(exc), error_message(exc))
     monitor.merge(out.calls, out.refused)

@@ -15,6 +15,7 @@ from typing import Any
 
 import boto3
 import pyarrow as pa
+import pytest
 from distributed import Client
 
 from reporter.acquire import collect
@@ -120,3 +121,21 @@ def test_a_worker_killed_mid_crawl_loses_nothing_and_counts_nothing_twice() -> N
     for table in TABLES:
         if table != "coverage":
             assert _rows(dask, table) == _rows(local, table), table  # nothing lost, nothing twice
+
+
+def test_workers_may_use_their_own_credential_chain(monkeypatch: pytest.MonkeyPatch) -> None:
+    with DemoServer.scaled(accounts=2, regions=1, functions_per_region=3, seed=11) as demo:
+        # the worker processes inherit this environment: their standard chain finds these keys
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
+            monkeypatch.setenv(name, demo.credentials[name])
+        monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+        session = boto3.Session()
+        settings = Settings(org=True, endpoint_url=demo.endpoint_url, regions=demo.truth.regions, workers=2)
+        local = collect(settings, session=session).inventory
+        chain = replace(settings, executor="dask-local:1", worker_credentials="chain")
+        dask = collect(chain, session=session).inventory
+    assert _units(dask) == _units(local)
+    assert set(dask["coverage"].query("collector != 'discover'")["status"]) == {"ok"}
+    for table in TABLES:
+        if table != "coverage":
+            assert _rows(dask, table) == _rows(local, table), table
