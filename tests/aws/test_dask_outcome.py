@@ -29,7 +29,8 @@ class Done:
 
 
 def test_a_unit_whose_workers_all_died_is_an_error_row_with_no_records() -> None:
-    lost = KilledWorker("reporter-unit-x-1", SimpleNamespace(address="tcp://10.0.0.9:1"), 3)
+    last_worker: Any = SimpleNamespace(address="tcp://10.0.0.9:1")  # only its address is read
+    lost = KilledWorker("reporter-unit-x-1", last_worker, 3)
     collected, row = _outcome(Done(error=lost), UNIT, CallMonitor())
     assert collected is None
     assert (row["status"], row["error_code"]) == ("error", "WorkerLost")
