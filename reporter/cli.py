@@ -65,6 +65,18 @@ def build_parser() -> argparse.ArgumentParser:
     access.add_argument("--external-id", default=None)
     access.add_argument("--profile", default=None, help="AWS profile of the starting identity")
     access.add_argument("--workers", type=int, default=None, help="parallel units of work (16)")
+    access.add_argument(
+        "--executor",
+        default=None,
+        help="where units run: local (threads, default), dask-local[:N] (N worker processes here) "
+        "or dask://HOST:PORT (a Dask scheduler); Dask needs pip install 'reporter[dask]'",
+    )
+    access.add_argument(
+        "--worker-credentials",
+        default=None,
+        help="Dask workers' starting identity: handover (this process's short-lived keys, in memory; "
+        "default) or chain (the workers' own standard credential chain)",
+    )
     out = p.add_argument_group("output")
     out.add_argument("--out", type=Path, help="output directory (default: reports/<YYYY-MM>)")
     out.add_argument(
@@ -152,6 +164,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         external_id=args.external_id or base.external_id,
         profile=args.profile,
         workers=args.workers if args.workers is not None else base.workers,
+        executor=args.executor or base.executor,
+        worker_credentials=args.worker_credentials or base.worker_credentials,
         out=out_dir,
         formats=formats,
         securityhub_region=args.securityhub_region,

@@ -56,6 +56,10 @@ class Settings:
     workers: int = 16
     unit_timeout_s: float = 300.0
     unit_attempts: int = 2
+    executor: str = "local"
+    """Where units run: local (threads), dask-local[:N] or dask://HOST:PORT (reporter/aws/executors.py)."""
+    worker_credentials: str = "handover"
+    """Dask workers' starting identity: the driver's keys handed over in memory, or their own chain."""
     # outputs
     out: Path = Path("reports")
     formats: tuple[str, ...] = ("xlsx", "pdf", "json", "csv")
@@ -153,6 +157,8 @@ _KNOWN_TOP = frozenset(
         "rules_memory_limit",
         "spill_dir",
         "rules_partition_functions",
+        "executor",
+        "worker_credentials",
     }
 )
 _TOML_AT = re.compile(r"at line (\d+)")
@@ -259,6 +265,7 @@ ACCOUNT_ID = re.compile(r"^\d{12}$")
 def filter_problems(settings: Settings) -> list[str]:
     """Malformed account ids, region names and worker counts: checkable before any AWS call."""
     # botocore's partition data knows every partition's region-name pattern (aws-eusc included)
+    from reporter.aws.executors import executor_problems
     from reporter.aws.partitions import partition_of_region
 
     problems = [
@@ -273,4 +280,7 @@ def filter_problems(settings: Settings) -> list[str]:
     ]
     if settings.workers < 1 or settings.workers > 512:
         problems.append("--workers must be between 1 and 512")
+    if settings.executor != "local" and settings.from_snapshot is not None:
+        problems.append("--executor: --from-snapshot crawls nothing; leave --executor out")
+    problems += executor_problems(settings.executor, settings.worker_credentials)
     return problems

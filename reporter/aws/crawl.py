@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -235,8 +235,6 @@ def _run_units(
     progress: Progress | None,
 ) -> bool:
     """Run every unit; True when some were given up on and may still hold a thread."""
-    timeout = run.settings.unit_timeout_s
-    progresses = {unit: UnitProgress() for unit in units}
 
     def record(unit: Unit, collected: CollectResult | None, row: dict[str, Any]) -> None:
         result.coverage.append(row)
@@ -258,6 +256,28 @@ def _run_units(
                 )
         if progress:
             progress.advance(unit, row["status"] == "ok")
+
+    if run.settings.executor != "local":
+        # Dask is optional: imported only when asked for (preflight checked it is installed)
+        from reporter.aws.dask_exec import run_on_dask
+
+        run_on_dask(run, units, creds, record)
+        return False
+    return run_here(run, units, creds, pool, threads, record)
+
+
+def run_here(
+    run: _Run,
+    units: list[Unit],
+    creds: dict[str, AccountCredentials],
+    pool: ThreadPoolExecutor,
+    threads: int,
+    record: Callable[[Unit, CollectResult | None, dict[str, Any]], None],
+) -> bool:
+    """Run ``units`` on ``pool`` in this process (a local crawl, or one task on a Dask worker),
+    handing each unit's outcome to ``record``; True when some were given up on."""
+    timeout = run.settings.unit_timeout_s
+    progresses = {unit: UnitProgress() for unit in units}
 
     def timed_out(unit: Unit, seconds: float) -> None:
         allowed = timeout + extra(unit)

@@ -49,6 +49,12 @@ class CallMonitor:
         with self._lock:
             self.calls[key] += 1
 
+    def merge(self, calls: Counter[tuple[str, str]], refused: Counter[tuple[str, str]]) -> None:
+        """Add counts made elsewhere (a Dask worker's monitor for one unit)."""
+        with self._lock:
+            self.calls.update(calls)
+            self.refused.update(refused)
+
     def total(self) -> int:
         with self._lock:
             return sum(self.calls.values())

@@ -70,6 +70,11 @@ class AccountCredentials:
         self.generation = 0
         """Bumped by every forced refresh: a client built at generation g holds g's credentials."""
 
+    @property
+    def is_starting_identity(self) -> bool:
+        """Read as the starting identity (no role assumed): a Dask worker must do the same."""
+        return self._renew is None
+
     def frozen(self) -> Frozen:
         with self._lock:
             f = self._source.get_frozen_credentials()
