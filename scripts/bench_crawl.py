@@ -32,7 +32,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from bench_crawl_report import CALLS_PER_FUNCTION, FLOOR_WORKERS, Run, report
+from bench_crawl_report import CALLS_PER_FUNCTION, FLOOR_WORKERS, Run, compare_executors, report
 
 from reporter.acquire import collect
 from reporter.aws.crawl import Unit
@@ -69,12 +69,14 @@ class _Phases:
         return None
 
 
-def run_reporter(server: Server, plan: FaultPlan, workers: int) -> Run:
+def run_reporter(server: Server, plan: FaultPlan, workers: int, executor: str = "local") -> Run:
     server.use(plan)
     phases = _Phases()
     cpu, (server_cpu, _) = cpu_seconds(), server.usage()
     started = time.perf_counter()
-    inventory = collect(server.settings(workers), session=server.session(), progress=phases).inventory
+    inventory = collect(
+        server.settings(workers, executor), session=server.session(), progress=phases
+    ).inventory
     wall = time.perf_counter() - started
     total, faulted, answers = server.calls()
     coverage = [{str(k): v for k, v in r.items()} for r in inventory["coverage"].to_dict("records")]
@@ -212,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reference-accounts", default="auto", help="auto | all | a number of accounts")
     parser.add_argument("--no-floor", action="store_true", help="skip the server-ceiling crawl")
     parser.add_argument("--skip-reference", action="store_true")
+    parser.add_argument(
+        "--executor", default="local", help="also crawl with this executor (dask-local[:N], dask://…)"
+    )
     args = parser.parse_args(argv)
     shape = _shape(args)
     plan = FaultPlan(latency_ms=args.latency_ms, quotas=args.quotas)
@@ -231,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         reporter = run_reporter(server, plan, args.workers)
         crawler_rss = peak_rss_mb()
         load_after = _load()
+        other = None if args.executor == "local" else run_reporter(server, plan, args.workers, args.executor)
         floor = None if args.no_floor else run_reporter(server, FaultPlan(), max(FLOOR_WORKERS, args.workers))
         reference = None
         if not args.skip_reference:
@@ -240,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
         server.stop()
     print(f"machine: load average {load_after} after reporter's crawl")
     report(args, info, reporter, (crawler_rss, server_rss), floor, reference)
+    if other is not None:
+        compare_executors(args.executor, info, reporter, other)
     return 0
 
 

@@ -238,3 +238,23 @@ def report(
         _line("", f"extrapolated from {len(chosen)} accounts: {', '.join(chosen)}")
     else:
         ref_wall = ref.wall
+
+
+def compare_executors(executor: str, info: ServerInfo, local: Run, other: Run) -> None:
+    """The same crawl on another executor, in the same run: completeness first, then wall time."""
+    seeded = set(info.functions)
+    n = max(1, len(seeded))
+    print(f"\nexecutor {executor} against local threads (same organization, plan and quotas)")
+    for label, run in (("local", local), (executor, other)):
+        units = [r for r in run.coverage if _is_unit(r)]
+        retried = sum(1 for r in units if "retried" in str(r.get("message") or ""))
+        _line(
+            f"{label}: wall / COMPLETENESS",
+            f"{run.wall:.1f} s / {len(run.functions & seeded)}/{len(seeded)} functions "
+            f"({100 * len(run.functions & seeded) / n:.1f} %), "
+            f"{sum(1 for r in units if r['status'] == 'error')} unit errors, {retried} retried, "
+            f"{sum(run.answered.values())} answered calls",
+        )
+    _line(
+        "wall ratio (executor / local)", f"{other.wall / max(local.wall, 1e-9):.2f} (cluster start included)"
+    )

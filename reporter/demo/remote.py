@@ -141,9 +141,13 @@ class Server:
             region_name=creds["AWS_DEFAULT_REGION"],
         )
 
-    def settings(self, workers: int) -> Settings:
+    def settings(self, workers: int, executor: str = "local") -> Settings:
         return Settings(
-            org=True, endpoint_url=self.info.endpoint_url, regions=self.info.regions, workers=workers
+            org=True,
+            endpoint_url=self.info.endpoint_url,
+            regions=self.info.regions,
+            workers=workers,
+            executor=executor,
         )
 
 
