@@ -238,6 +238,10 @@ def report(
         _line("", f"extrapolated from {len(chosen)} accounts: {', '.join(chosen)}")
     else:
         ref_wall = ref.wall
+        _line("wall", f"{ref.wall:.1f} s, all {crawlable} accounts (measured, not extrapolated)")
+    crawled = {f for f in seeded if f[0] in set(chosen)}
+    _line("completeness", f"{len(ref.functions & crawled)}/{len(crawled)} functions of the crawled accounts")
+    _line("SPEED-UP (reference / reporter)", f"{ref_wall / reporter.wall:.1f}x (target >= 10x)")
 
 
 def compare_executors(executor: str, info: ServerInfo, local: Run, other: Run) -> None:
